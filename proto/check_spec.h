@@ -1,0 +1,63 @@
+// What one check does: the target, the upgrade request's options, the RTT mode, the deadlines
+// and the verdict thresholds. Plain data, built by the CLI or a config file, read by the probe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/url.h"
+
+namespace wsp::proto {
+
+using millis = std::chrono::milliseconds;
+
+enum class rtt_mode : std::uint8_t { none = 0, echo = 1, any = 2, ping = 3 };
+enum class address_family : std::uint8_t { any = 0, v4 = 1, v6 = 2 };
+
+struct header_field {
+    std::string name;
+    std::string value;
+    bool secret = false; // never printed, logged or echoed: shown as <redacted>
+};
+
+// Deadlines per phase; `overall` bounds the whole check including retries' attempts.
+struct check_timeouts {
+    millis dns{5000};
+    millis connect{5000};  // TCP connect
+    millis tls{5000};
+    millis upgrade{5000};  // request sent to validated 101
+    millis rtt{5000};      // product guide: RTT timeout, the hard Down line
+    millis close{2000};    // our close frame sent to the server's close frame
+    millis overall{20000};
+};
+
+// Verdict thresholds (product guide defaults): above these, an otherwise healthy check is
+// degraded.
+struct check_thresholds {
+    millis handshake_degraded{1000}; // end of connect/TLS to the 101
+    millis rtt_degraded{200};
+    std::optional<millis> connect_degraded; // DNS+TCP+TLS; off unless set
+};
+
+struct check_spec {
+    ws_url url;
+    std::vector<header_field> headers;           // custom headers, in order
+    std::optional<std::string> origin;
+    std::vector<std::string> subprotocols;       // offered, in order
+    std::optional<std::string> expect_subprotocol; // asserted, case-sensitive
+    std::vector<std::string> extensions;         // offered Sec-WebSocket-Extensions values
+    rtt_mode rtt = rtt_mode::none;
+    std::string payload = "wsprobe";              // for echo and ping
+    bool binary = false;                          // echo payload as a binary frame
+    check_timeouts timeouts;
+    check_thresholds thresholds;
+    unsigned retries = 0;                         // extra attempts after a down result
+    address_family family = address_family::any;
+    std::optional<std::string> source_address;    // bind before connect
+    std::size_t max_message_size = 1 << 20;
+};
+
+} // namespace wsp::proto

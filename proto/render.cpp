@@ -1,0 +1,205 @@
+#include "proto/render.h"
+
+#include "proto/json_writer.h"
+#include "proto/verdict.h"
+
+namespace wsp::proto {
+namespace {
+
+constexpr std::string_view green = "\x1b[32m";
+constexpr std::string_view yellow = "\x1b[33m";
+constexpr std::string_view red = "\x1b[31m";
+constexpr std::string_view reset = "\x1b[0m";
+
+std::string_view status_color(check_status s)
+{
+    switch (s) {
+    case check_status::up: return green;
+    case check_status::degraded: return yellow;
+    case check_status::down: return red;
+    }
+    return red;
+}
+
+std::string upper(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 32);
+        }
+    }
+    return out;
+}
+
+void pad(std::string& out, std::string_view s, std::size_t width)
+{
+    out += s;
+    for (std::size_t i = s.size(); i < width; ++i) {
+        out += ' ';
+    }
+}
+
+std::string phase_detail(const check_result& r, phase p)
+{
+    switch (p) {
+    case phase::tcp: return r.peer_address.empty() ? "" : "connected to " + r.peer_address;
+    case phase::upgrade: {
+        std::string s = r.negotiated.status ? std::to_string(*r.negotiated.status) : "";
+        if (r.negotiated.subprotocol) {
+            s += ", subprotocol " + *r.negotiated.subprotocol;
+        }
+        for (const auto& e : r.negotiated.extensions) {
+            s += ", extension " + e;
+        }
+        return s;
+    }
+    case phase::close: {
+        if (!r.close.code) {
+            return "";
+        }
+        std::string s = std::to_string(*r.close.code) + " by " + std::string(to_string(r.close.by));
+        if (!r.close.reason.empty()) {
+            s += " (" + r.close.reason + ")";
+        }
+        s += r.close.clean ? ", clean" : ", not clean";
+        return s;
+    }
+    default: return "";
+    }
+}
+
+} // namespace
+
+std::string render_text(const check_result& r, text_style style)
+{
+    std::string out;
+    out += "wsprobe check ";
+    out += r.url;
+    out += '\n';
+    for (std::size_t i = 0; i < phase_count; ++i) {
+        const auto p = static_cast<phase>(i);
+        const bool failed = r.failed_phase == p;
+        if (!r.phase_ns[i] && !failed) {
+            continue;
+        }
+        out += "  ";
+        pad(out, to_string(p), 10);
+        pad(out, r.phase_ns[i] ? format_ms(*r.phase_ns[i]) : "-", 11);
+        if (failed) {
+            out += style.color ? std::string(red) + "FAILED" + std::string(reset) : "FAILED";
+        } else {
+            out += phase_detail(r, p);
+        }
+        out += '\n';
+    }
+    const std::string_view color = style.color ? status_color(r.status) : "";
+    out += color;
+    out += upper(to_string(r.status));
+    out += style.color ? reset : "";
+    if (r.status == check_status::down) {
+        out += " at ";
+        out += r.failed_phase ? to_string(*r.failed_phase) : "check";
+        out += ": ";
+        out += r.sentence;
+        out += " [";
+        out += r.code;
+        out += ']';
+    } else {
+        out += " in ";
+        out += format_ms(r.total_ns);
+        if (r.rtt_ns) {
+            out += ", rtt ";
+            out += format_ms(*r.rtt_ns);
+        }
+    }
+    if (r.attempts > 1) {
+        out += " (after " + std::to_string(r.attempts) + " attempts)";
+    }
+    out += '\n';
+    for (const auto& w : r.warnings) {
+        out += "  warning: ";
+        out += w;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string render_json(const check_result& r)
+{
+    std::string out;
+    json_writer w(out);
+    const auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
+    w.begin_object();
+    w.key("url").value(r.url);
+    w.key("status").value(to_string(r.status));
+    w.key("failed_phase");
+    if (r.failed_phase) {
+        w.value(to_string(*r.failed_phase));
+    } else {
+        w.null();
+    }
+    w.key("code").value(r.code);
+    w.key("class").value(wsp::to_string(r.cls));
+    w.key("message").value(r.sentence);
+    w.key("warnings").begin_array();
+    for (const auto& s : r.warnings) {
+        w.value(s);
+    }
+    w.end_array();
+    w.key("attempts").value(r.attempts);
+    w.key("peer").value(r.peer_address);
+    w.key("phases_ms").begin_object();
+    for (std::size_t i = 0; i < phase_count; ++i) {
+        w.key(to_string(static_cast<phase>(i)));
+        if (r.phase_ns[i]) {
+            w.value(ms(*r.phase_ns[i]));
+        } else {
+            w.null();
+        }
+    }
+    w.end_object();
+    w.key("total_ms").value(ms(r.total_ns));
+    w.key("rtt_ms");
+    if (r.rtt_ns) {
+        w.value(ms(*r.rtt_ns));
+    } else {
+        w.null();
+    }
+    w.key("negotiated").begin_object();
+    w.key("http_version").value(r.negotiated.http_version);
+    w.key("status");
+    if (r.negotiated.status) {
+        w.value(static_cast<unsigned>(*r.negotiated.status));
+    } else {
+        w.null();
+    }
+    w.key("subprotocol");
+    if (r.negotiated.subprotocol) {
+        w.value(*r.negotiated.subprotocol);
+    } else {
+        w.null();
+    }
+    w.key("extensions").begin_array();
+    for (const auto& e : r.negotiated.extensions) {
+        w.value(e);
+    }
+    w.end_array();
+    w.end_object();
+    w.key("close").begin_object();
+    w.key("by").value(to_string(r.close.by));
+    w.key("code");
+    if (r.close.code) {
+        w.value(static_cast<unsigned>(*r.close.code));
+    } else {
+        w.null();
+    }
+    w.key("reason").value(r.close.reason);
+    w.key("clean").value(r.close.clean);
+    w.end_object();
+    w.end_object();
+    out += '\n';
+    return out;
+}
+
+} // namespace wsp::proto
