@@ -1,0 +1,386 @@
+// `wsprobe check` flag parsing: every flag validated here, so the probe only sees sane specs.
+#include "tools/cli/check_options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace wsp::cli {
+namespace {
+
+using proto::millis;
+using error_t = tl::unexpected<std::string>;
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// Headers whose values are credentials: never printed.
+bool secret_by_name(std::string_view name)
+{
+    const auto n = lower(name);
+    return n == "authorization" || n == "cookie" || n == "proxy-authorization" || n == "x-api-key" ||
+           n == "x-auth-token" || n == "sec-websocket-key";
+}
+
+tl::expected<proto::header_field, std::string> parse_header(std::string_view text, bool secret)
+{
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return error_t("header '" + std::string(text.substr(0, text.find(':'))) +
+                       "' must look like 'Name: value'");
+    }
+    proto::header_field h;
+    h.name = std::string(trim(text.substr(0, colon)));
+    h.value = std::string(trim(text.substr(colon + 1)));
+    h.secret = secret || secret_by_name(h.name);
+    if (h.name.empty()) {
+        return error_t("header must look like 'Name: value'");
+    }
+    return h;
+}
+
+std::optional<unsigned> parse_unsigned(std::string_view s, unsigned max)
+{
+    unsigned v = 0;
+    const auto* end = s.data() + s.size();
+    const auto r = std::from_chars(s.data(), end, v);
+    if (s.empty() || r.ec != std::errc{} || r.ptr != end || v > max) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+struct flag_reader {
+    std::span<const std::string_view> args;
+    std::size_t i = 0;
+    std::string_view flag;
+    std::optional<std::string_view> inline_value; // --flag=value
+
+    bool done() const { return i >= args.size(); }
+    std::string_view next() { return args[i++]; }
+    tl::expected<std::string_view, std::string> value()
+    {
+        if (inline_value) {
+            return *inline_value;
+        }
+        if (done()) {
+            return error_t("option " + std::string(flag) + " needs a value");
+        }
+        return next();
+    }
+};
+
+} // namespace
+
+environment environment::system()
+{
+    environment env;
+    env.getenv = [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        return std::string(v);
+    };
+    env.read_file = [](const std::string& path) -> tl::expected<std::string, std::string> {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            return error_t("cannot read file '" + path + "'");
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    return env;
+}
+
+std::optional<millis> parse_duration(std::string_view text)
+{
+    double scale = 1.0;
+    std::string_view num = text;
+    if (num.ends_with("ms")) {
+        num.remove_suffix(2);
+    } else if (num.ends_with("s")) {
+        num.remove_suffix(1);
+        scale = 1000.0;
+    }
+    if (num.empty() || num.front() == '-' || num.front() == '+') {
+        return std::nullopt;
+    }
+    double v = 0;
+    const auto* end = num.data() + num.size();
+    const auto r = std::from_chars(num.data(), end, v);
+    if (r.ec != std::errc{} || r.ptr != end || !(v >= 0) || v * scale > 86'400'000.0) {
+        return std::nullopt;
+    }
+    return millis{static_cast<std::int64_t>(v * scale + 0.5)};
+}
+
+tl::expected<check_options, std::string> parse_check_options(std::span<const std::string_view> args,
+                                                             const environment& env)
+{
+    check_options o;
+    std::optional<std::string_view> url_text;
+    flag_reader rd{args, 0, {}, std::nullopt};
+    auto& spec = o.spec;
+    auto& t = spec.timeouts;
+    auto& th = spec.thresholds;
+
+    const auto duration_flag = [&](millis& target) -> tl::expected<void, std::string> {
+        auto v = rd.value();
+        if (!v) {
+            return error_t(v.error());
+        }
+        auto d = parse_duration(*v);
+        if (!d) {
+            return error_t("option " + std::string(rd.flag) + ": '" + std::string(*v) +
+                           "' is not a duration (use e.g. 500, 500ms or 2s)");
+        }
+        target = *d;
+        return {};
+    };
+
+    while (!rd.done()) {
+        std::string_view a = rd.next();
+        rd.inline_value.reset();
+        if (a.starts_with("--") && a.find('=') != std::string_view::npos) {
+            rd.inline_value = a.substr(a.find('=') + 1);
+            a = a.substr(0, a.find('='));
+        }
+        rd.flag = a;
+        tl::expected<void, std::string> step;
+        if (a == "-h" || a == "--help") {
+            o.help = true;
+            return o;
+        } else if (a == "--json") {
+            o.json = true;
+        } else if (a == "-v" || a == "--verbose") {
+            o.verbose = true;
+        } else if (a == "--color" || a == "--colour") {
+            o.color = color_mode::always;
+        } else if (a == "--no-color" || a == "--no-colour") {
+            o.color = color_mode::never;
+        } else if (a == "-H" || a == "--header" || a == "--secret-header") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto h = parse_header(*v, a == "--secret-header");
+            if (!h) {
+                return error_t("option " + std::string(a) + ": " + h.error());
+            }
+            spec.headers.push_back(std::move(*h));
+        } else if (a == "--origin") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.origin = std::string(*v);
+        } else if (a == "--bearer-env" || a == "--bearer-file") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            std::string token;
+            if (a == "--bearer-env") {
+                auto e = env.getenv(std::string(*v));
+                if (!e || e->empty()) {
+                    return error_t("option --bearer-env: environment variable " + std::string(*v) +
+                                   " is not set or empty");
+                }
+                token = *e;
+            } else {
+                auto f = env.read_file(std::string(*v));
+                if (!f) {
+                    return error_t("option --bearer-file: " + f.error());
+                }
+                token = std::string(trim(*f));
+                if (token.empty()) {
+                    return error_t("option --bearer-file: file '" + std::string(*v) + "' is empty");
+                }
+            }
+            spec.headers.push_back({"Authorization", "Bearer " + token, true});
+        } else if (a == "--subprotocol" || a == "-p") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.subprotocols.emplace_back(*v);
+        } else if (a == "--expect-subprotocol") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.expect_subprotocol = std::string(*v);
+        } else if (a == "--extension") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.extensions.emplace_back(*v);
+        } else if (a == "--rtt") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            if (*v == "none") {
+                spec.rtt = proto::rtt_mode::none;
+            } else if (*v == "echo") {
+                spec.rtt = proto::rtt_mode::echo;
+            } else if (*v == "any") {
+                spec.rtt = proto::rtt_mode::any;
+            } else if (*v == "ping") {
+                spec.rtt = proto::rtt_mode::ping;
+            } else {
+                return error_t("option --rtt: '" + std::string(*v) + "' is not one of none, echo, any, ping");
+            }
+        } else if (a == "--payload") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.payload = std::string(*v);
+        } else if (a == "--binary") {
+            spec.binary = true;
+        } else if (a == "--dns-timeout") {
+            step = duration_flag(t.dns);
+        } else if (a == "--connect-timeout") {
+            step = duration_flag(t.connect);
+        } else if (a == "--tls-timeout") {
+            step = duration_flag(t.tls);
+        } else if (a == "--upgrade-timeout") {
+            step = duration_flag(t.upgrade);
+        } else if (a == "--rtt-timeout") {
+            step = duration_flag(t.rtt);
+        } else if (a == "--close-timeout") {
+            step = duration_flag(t.close);
+        } else if (a == "--timeout") {
+            step = duration_flag(t.overall);
+        } else if (a == "--handshake-degraded") {
+            step = duration_flag(th.handshake_degraded);
+        } else if (a == "--rtt-degraded") {
+            step = duration_flag(th.rtt_degraded);
+        } else if (a == "--connect-degraded") {
+            millis m{};
+            step = duration_flag(m);
+            th.connect_degraded = m;
+        } else if (a == "--retries") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto n = parse_unsigned(*v, 10);
+            if (!n) {
+                return error_t("option --retries: '" + std::string(*v) + "' is not a number from 0 to 10");
+            }
+            spec.retries = *n;
+        } else if (a == "--max-message") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto n = parse_unsigned(*v, 1u << 30);
+            if (!n || *n == 0) {
+                return error_t("option --max-message: '" + std::string(*v) + "' is not a size in bytes (1 to 2^30)");
+            }
+            spec.max_message_size = *n;
+        } else if (a == "-4") {
+            spec.family = proto::address_family::v4;
+        } else if (a == "-6") {
+            spec.family = proto::address_family::v6;
+        } else if (a == "--source") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            spec.source_address = std::string(*v);
+        } else if (a.starts_with("-") && a.size() > 1) {
+            return error_t("unknown option '" + std::string(a) + "' (see wsprobe check --help)");
+        } else if (url_text) {
+            return error_t("unexpected argument '" + std::string(a) + "': give exactly one URL");
+        } else {
+            url_text = a;
+        }
+        if (!step) {
+            return error_t(step.error());
+        }
+    }
+    if (!url_text) {
+        return error_t("missing URL (e.g. wsprobe check wss://example.com/socket)");
+    }
+    auto url = proto::parse_ws_url(*url_text);
+    if (!url) {
+        return error_t(proto::describe_url_error(url.error(), *url_text));
+    }
+    spec.url = std::move(*url);
+    if (spec.expect_subprotocol &&
+        std::find(spec.subprotocols.begin(), spec.subprotocols.end(), *spec.expect_subprotocol) ==
+            spec.subprotocols.end()) {
+        spec.subprotocols.push_back(*spec.expect_subprotocol);
+    }
+    if ((spec.rtt == proto::rtt_mode::ping) && spec.payload.size() > 125) {
+        return error_t("option --payload: a ping payload is at most 125 bytes (RFC 6455 §5.5)");
+    }
+    return o;
+}
+
+std::string_view check_usage()
+{
+    return R"(usage: wsprobe check URL [options]
+
+Checks a ws:// or wss:// endpoint in three phases: connect (DNS, TCP, TLS), upgrade (HTTP/1.1
+GET validated as 101 with a correct Sec-WebSocket-Accept), and an optional RTT frame exchange,
+then a clean close. Exit code: 0 up, 1 degraded, 2 down, 3 usage or internal error.
+
+Request:
+  -H, --header 'Name: value'   add a header (repeatable); Authorization and Cookie are secret
+  --secret-header 'Name: value'  add a header whose value is never shown (<redacted>)
+  --bearer-env VAR             send 'Authorization: Bearer <value of VAR>'
+  --bearer-file FILE           send 'Authorization: Bearer <contents of FILE>'
+  --origin URL                 send an Origin header
+  -p, --subprotocol NAME       offer a subprotocol (repeatable, in order)
+  --expect-subprotocol NAME    require the server to select exactly NAME (case-sensitive)
+  --extension VALUE            offer a Sec-WebSocket-Extensions value
+  -4, -6                       use only IPv4 or IPv6 addresses
+  --source ADDR                bind to this local address before connecting
+
+Round trip:
+  --rtt none|echo|any|ping     none (default): handshake only; echo: the reply must equal the
+                               payload; any: any data frame (servers that speak first);
+                               ping: a WebSocket ping answered by a pong with the same payload
+  --payload TEXT               payload for echo and ping (default "wsprobe")
+  --binary                     send the echo payload as a binary frame
+  --max-message BYTES          largest message accepted (default 1048576)
+
+Deadlines and thresholds (500, 500ms, 2s):
+  --dns-timeout, --connect-timeout, --tls-timeout, --upgrade-timeout (default 5s each)
+  --rtt-timeout (default 5s: the hard down line), --close-timeout (2s), --timeout (overall, 20s)
+  --handshake-degraded (default 1000ms), --rtt-degraded (200ms), --connect-degraded (off)
+  --retries N                  try again up to N times after a down result (attempts reported)
+
+Output:
+  --json                       one JSON object (fields in docs/json-result.md)
+  -v, --verbose                also print the request and response heads, secrets redacted
+  --color, --no-color          colour (default: only on a terminal)
+)";
+}
+
+} // namespace wsp::cli
