@@ -172,7 +172,12 @@ wsp::expected<void> resolver::state::init(const resolver_options& o)
     }
 
     ares_options ao{};
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    int mask = ARES_OPT_FLAGS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    // c-ares 1.18 treats a SERVFAIL, REFUSED or NOTIMP answer as a dead server and, once every try
+    // is used, ends the query with ARES_ECONNREFUSED, hiding what the server said. NOCHECKRESP
+    // hands such answers to the lookup, so the RCODE is reported (RFC 1035 §4.1.1) at the cost of
+    // not failing over to the next server on them; timeouts and unreachable servers still do.
+    ao.flags = ARES_FLAG_NOCHECKRESP;
     ao.sock_state_cb = &state::on_socket_state;
     ao.sock_state_cb_data = this;
     ao.timeout = *timeout_ms;

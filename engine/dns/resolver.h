@@ -73,6 +73,8 @@ enum class address_preference : std::uint8_t { ipv4_first = 0, ipv6_first = 1 };
 struct resolver_options {
     // Explicit servers ("ip", "ip:port", "[ipv6]:port"), tried in order. Empty: the nameservers,
     // search list and options of /etc/resolv.conf. /etc/hosts is consulted first either way.
+    // The next server is tried after a timeout or an unreachable server; a SERVFAIL, REFUSED or
+    // NOTIMP answer ends the lookup with that code, so the report says what the server said.
     std::vector<std::string> servers;
     // Per-lookup bound enforced by the resolver from the `now` values the driver passes.
     std::int64_t lookup_timeout_ns = 5'000'000'000;
