@@ -6,6 +6,7 @@
 #include <array>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "h2/detail/session_core.h"
 
@@ -103,6 +104,8 @@ bool session::is_alive() const noexcept { return core_->is_alive(); }
 
 std::string_view session::last_library_error() const noexcept { return core_->last_library_error(); }
 
+client_session::client_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
+
 wsp::expected<client_session> client_session::create(const session_options& options)
 {
     // RFC 9113 §6.5.2: a client that never accepts pushes says ENABLE_PUSH=0.
@@ -158,6 +161,8 @@ wsp::expected<std::int32_t> client_session::open_websocket(const connect_request
     }
     return core_->submit_request(nva);
 }
+
+server_session::server_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
 
 wsp::expected<server_session> server_session::create(const server_options& options)
 {

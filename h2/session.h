@@ -8,7 +8,6 @@
 #include <optional>
 #include <span>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "h2/error.h"
@@ -131,7 +130,7 @@ public:
     [[nodiscard]] wsp::expected<std::int32_t> open_websocket(const connect_request& request);
 
 private:
-    explicit client_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
+    explicit client_session(std::unique_ptr<detail::session_core> core) noexcept;
 };
 
 class server_session : public session {
@@ -153,7 +152,7 @@ public:
     [[nodiscard]] wsp::expected<void> accept_websocket(std::int32_t stream_id, std::string_view subprotocol = {});
 
 private:
-    explicit server_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
+    explicit server_session(std::unique_ptr<detail::session_core> core) noexcept;
 };
 
 } // namespace wsp::h2
