@@ -185,8 +185,11 @@ wsp::expected<void> context_builder::load_identity(SSL_CTX* ctx)
         ERR_clear_error();
         detail::bio_ptr key_in(BIO_new_mem_buf(key_pem_.data(), static_cast<int>(key_pem_.size())));
         detail::pkey_ptr key(key_in ? PEM_read_bio_PrivateKey(key_in.get(), nullptr, nullptr, nullptr) : nullptr);
-        if (!key || SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
+        if (!key) {
             return fail_with(errc::certificate_unusable, "The private key PEM text holds no usable key");
+        }
+        if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
+            return fail_with(errc::certificate_unusable, "The private key does not match the certificate");
         }
     } else if (role_ == role::server) {
         return fail_with(errc::certificate_unusable, "A server context needs a certificate and key");

@@ -36,6 +36,18 @@ std::string which_cert(const verify_record& v)
     return v.depth == 0 ? "The certificate for " + subject : "The CA certificate " + subject + " in the chain";
 }
 
+// OpenSSL 3.0 names only the TLS 1.2 alerts; RFC 8446 §6 adds these.
+std::string alert_name(int desc)
+{
+    switch (desc) {
+    case 109: return "missing extension";
+    case 115: return "unknown PSK identity";
+    case 116: return "certificate required";
+    case 120: return "no application protocol";
+    default: return SSL_alert_desc_string_long(desc);
+    }
+}
+
 } // namespace
 
 failure_info verify_failure(const verify_record& v, std::string_view target, bool target_is_ip)
@@ -69,7 +81,7 @@ failure_info verify_failure(const verify_record& v, std::string_view target, boo
 failure_info alert_failure(int alert_desc, role us, bool in_handshake, std::string_view alpn_offered)
 {
     const std::string peer = us == role::client ? "server" : "client";
-    const std::string name = SSL_alert_desc_string_long(alert_desc);
+    const std::string name = alert_name(alert_desc);
     const std::string tag = " (alert: " + name + ")";
     switch (alert_desc) {
     case SSL_AD_PROTOCOL_VERSION:
