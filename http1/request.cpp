@@ -25,7 +25,7 @@ struct span_sink {
     std::size_t needed = 0;
     void put(std::string_view s) noexcept
     {
-        if (needed + s.size() <= static_cast<std::size_t>(end - begin)) {
+        if (!s.empty() && needed + s.size() <= static_cast<std::size_t>(end - begin)) {
             std::memcpy(begin + needed, s.data(), s.size());
         }
         needed += s.size();

@@ -43,7 +43,7 @@ struct writer {
     std::size_t needed = 0;
     void put(std::string_view s) noexcept
     {
-        if (needed + s.size() <= out.size()) {
+        if (!s.empty() && needed + s.size() <= out.size()) {
             std::memcpy(out.data() + needed, s.data(), s.size());
         }
         needed += s.size();
