@@ -1,8 +1,11 @@
 # Shared build settings: warnings, sanitizers, and helpers that keep module folders short.
 
 add_library(wsp_warnings INTERFACE)
-target_compile_options(wsp_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local
+target_compile_options(wsp_warnings INTERFACE -Wall -Wextra -Wpedantic
     -Wnon-virtual-dtor -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(wsp_warnings INTERFACE -Wshadow=local)
+endif()
 if(WSP_WERROR)
     target_compile_options(wsp_warnings INTERFACE -Werror)
 endif()
