@@ -19,7 +19,8 @@ constexpr errc_info infos[] = {
     {"ok", fc::none, "no error"},
     {"connect_protocol_not_enabled", fc::handshake,
      "server did not enable SETTINGS_ENABLE_CONNECT_PROTOCOL, so WebSocket over HTTP/2 is unavailable"},
-    {"settings_not_received", fc::internal, "extended CONNECT attempted before the server's SETTINGS arrived"},
+    {"settings_not_received", fc::internal,
+     "extended CONNECT attempted before the server's SETTINGS arrived"},
     {"unexpected_status", fc::handshake, "server answered the extended CONNECT with a non-2xx status"},
     {"missing_status", fc::handshake, "response headers carry no valid :status"},
     {"subprotocol_missing", fc::handshake, "server selected no subprotocol, one was asserted"},
@@ -68,10 +69,20 @@ std::string_view error_code_name(std::uint32_t code) noexcept
 {
     // RFC 7540 §7 (unchanged in RFC 9113 §7).
     static constexpr std::string_view names[] = {
-        "NO_ERROR",           "PROTOCOL_ERROR", "INTERNAL_ERROR",    "FLOW_CONTROL_ERROR",
-        "SETTINGS_TIMEOUT",   "STREAM_CLOSED",  "FRAME_SIZE_ERROR",  "REFUSED_STREAM",
-        "CANCEL",             "COMPRESSION_ERROR", "CONNECT_ERROR",  "ENHANCE_YOUR_CALM",
-        "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
     };
     return code < std::size(names) ? names[code] : "UNKNOWN_ERROR";
 }

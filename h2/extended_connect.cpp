@@ -82,9 +82,13 @@ bool is_origin_form(std::string_view p) noexcept
 
 // Names this module sets on the extended CONNECT, plus the RFC 8441 §5 forbidden handshake
 // headers: a caller's extra header may not repeat or override any of them.
-constexpr std::array<std::string_view, 7> connect_reserved{
-    "sec-websocket-key", "sec-websocket-accept", "sec-websocket-version", "sec-websocket-protocol",
-    "sec-websocket-extensions", "origin", "host"};
+constexpr std::array<std::string_view, 7> connect_reserved{"sec-websocket-key",
+                                                           "sec-websocket-accept",
+                                                           "sec-websocket-version",
+                                                           "sec-websocket-protocol",
+                                                           "sec-websocket-extensions",
+                                                           "origin",
+                                                           "host"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -102,7 +106,8 @@ std::string join(std::span<const std::string_view> items)
 
 } // namespace
 
-wsp::expected<void> check_extra_header(const header_view& h, std::span<const std::string_view> reserved) noexcept
+wsp::expected<void> check_extra_header(const header_view& h,
+                                       std::span<const std::string_view> reserved) noexcept
 {
     // RFC 9113 §8.3: pseudo-headers are only those the protocol defines; callers cannot add them.
     if (!h.name.empty() && h.name.front() == ':') {
@@ -115,7 +120,8 @@ wsp::expected<void> check_extra_header(const header_view& h, std::span<const std
     if (is_connection_specific(h.name, h.value)) {
         return wsp::fail(errc::connection_specific_header);
     }
-    if (std::any_of(reserved.begin(), reserved.end(), [&](std::string_view r) { return iequals(r, h.name); })) {
+    if (std::any_of(reserved.begin(), reserved.end(),
+                    [&](std::string_view r) { return iequals(r, h.name); })) {
         return wsp::fail(errc::reserved_header);
     }
     return {};
@@ -137,8 +143,8 @@ wsp::expected<std::vector<header_field>> build_connect_headers(const connect_req
         // RFC 6455 §4.1: each offered subprotocol is a token, and no value repeats.
         const std::string_view p = req.subprotocols[i];
         if (!is_token(p) ||
-            std::find(req.subprotocols.begin(), req.subprotocols.begin() + static_cast<std::ptrdiff_t>(i), p) !=
-                req.subprotocols.begin() + static_cast<std::ptrdiff_t>(i)) {
+            std::find(req.subprotocols.begin(), req.subprotocols.begin() + static_cast<std::ptrdiff_t>(i),
+                      p) != req.subprotocols.begin() + static_cast<std::ptrdiff_t>(i)) {
             return wsp::fail(errc::invalid_subprotocol);
         }
     }
@@ -188,7 +194,8 @@ validate_connect_response(const event& response, const connect_request& request,
     const std::optional<int> status = status_of(response);
     // RFC 9113 §8.3.2: a response carries :status.
     if (!status) {
-        return rejected({errc::missing_status, "Server answered the extended CONNECT without a valid :status"});
+        return rejected(
+            {errc::missing_status, "Server answered the extended CONNECT without a valid :status"});
     }
     // RFC 8441 §5: a 2xx response means the WebSocket is open on the stream.
     if (*status < 200 || *status > 299) {
@@ -209,8 +216,8 @@ validate_connect_response(const event& response, const connect_request& request,
     }
     // RFC 6455 §4.1 (via RFC 8441 §5): the server selects at most one subprotocol.
     if (protocol_fields > 1 || out.subprotocol.find(',') != std::string::npos) {
-        return rejected({errc::subprotocol_multiple,
-                         "Server selected more than one subprotocol; expected at most one"});
+        return rejected(
+            {errc::subprotocol_multiple, "Server selected more than one subprotocol; expected at most one"});
     }
     if (!out.subprotocol.empty()) {
         if (request.subprotocols.empty()) {
@@ -233,8 +240,9 @@ validate_connect_response(const event& response, const connect_request& request,
                              "Server selected no subprotocol; expected " + quoted(asserted_subprotocol)});
         }
         if (out.subprotocol != asserted_subprotocol) {
-            return rejected({errc::subprotocol_mismatch, "Server selected subprotocol " + quoted(out.subprotocol) +
-                                                             "; expected " + quoted(asserted_subprotocol)});
+            return rejected({errc::subprotocol_mismatch, "Server selected subprotocol " +
+                                                             quoted(out.subprotocol) + "; expected " +
+                                                             quoted(asserted_subprotocol)});
         }
     }
     // RFC 6455 §4.1: extensions not requested by the client fail the connection.

@@ -18,13 +18,13 @@ namespace wsp::h2 {
 
 // What to send on the extended CONNECT. Views need only live for the call that takes the request.
 struct connect_request {
-    std::string_view scheme = "https"; // "https" or "http" (RFC 8441 §5)
-    std::string_view authority;        // host[:port], no userinfo (RFC 9113 §8.3.1)
-    std::string_view path = "/";       // origin-form path and query
+    std::string_view scheme = "https";          // "https" or "http" (RFC 8441 §5)
+    std::string_view authority;                 // host[:port], no userinfo (RFC 9113 §8.3.1)
+    std::string_view path = "/";                // origin-form path and query
     std::vector<std::string_view> subprotocols; // offered, in preference order (tokens)
-    std::string_view extensions;       // sec-websocket-extensions value, empty for none
-    std::string_view origin;           // origin header value, empty for none
-    std::vector<header_view> headers;  // extra headers; names are lowercased when built
+    std::string_view extensions;                // sec-websocket-extensions value, empty for none
+    std::string_view origin;                    // origin header value, empty for none
+    std::vector<header_view> headers;           // extra headers; names are lowercased when built
 };
 
 // Builds the header list of an extended CONNECT (RFC 8441 §5): :method CONNECT, :protocol
@@ -44,9 +44,9 @@ struct connect_request {
 
 // What an accepted extended CONNECT negotiated.
 struct connect_accepted {
-    int status = 0;           // 2xx
-    std::string subprotocol;  // empty when none was selected
-    std::string extensions;   // sec-websocket-extensions as answered, empty when none
+    int status = 0;          // 2xx
+    std::string subprotocol; // empty when none was selected
+    std::string extensions;  // sec-websocket-extensions as answered, empty when none
 };
 
 // Why an extended CONNECT answer is not acceptable: an errc of this module and a sentence a

@@ -17,8 +17,8 @@ nghttp2_nv to_nv(std::string_view name, std::string_view value) noexcept
 {
     // nghttp2_submit_* copy names and values (no NO_COPY flags), so views may die after the call.
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                      NGHTTP2_NV_FLAG_NONE};
+                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                      value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
 std::uint32_t clamp_window(std::uint32_t w) noexcept
@@ -27,8 +27,8 @@ std::uint32_t clamp_window(std::uint32_t w) noexcept
     return std::min<std::uint32_t>(w, 0x7fffffffU);
 }
 
-wsp::expected<std::unique_ptr<detail::session_core>> make_core(detail::role r, const session_options& options,
-                                                               std::span<const nghttp2_settings_entry> settings)
+wsp::expected<std::unique_ptr<detail::session_core>>
+make_core(detail::role r, const session_options& options, std::span<const nghttp2_settings_entry> settings)
 {
     std::unique_ptr<detail::session_core> core(new (std::nothrow) detail::session_core(r, options));
     if (!core) {
@@ -104,7 +104,9 @@ bool session::is_alive() const noexcept { return core_->is_alive(); }
 
 std::string_view session::last_library_error() const noexcept { return core_->last_library_error(); }
 
-client_session::client_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
+client_session::client_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core))
+{
+}
 
 wsp::expected<client_session> client_session::create(const session_options& options)
 {
@@ -162,7 +164,9 @@ wsp::expected<std::int32_t> client_session::open_websocket(const connect_request
     return core_->submit_request(nva);
 }
 
-server_session::server_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core)) {}
+server_session::server_session(std::unique_ptr<detail::session_core> core) noexcept : session(std::move(core))
+{
+}
 
 wsp::expected<server_session> server_session::create(const server_options& options)
 {
@@ -184,8 +188,8 @@ wsp::expected<server_session> server_session::create(const server_options& optio
     return server_session(std::move(*core));
 }
 
-wsp::expected<void> server_session::respond(std::int32_t stream_id, int status, std::span<const header_view> headers,
-                                            bool end_stream)
+wsp::expected<void> server_session::respond(std::int32_t stream_id, int status,
+                                            std::span<const header_view> headers, bool end_stream)
 {
     // RFC 9110 §15: final status codes are 200..599 here (1xx would not be a final response).
     if (status < 200 || status > 599) {
@@ -206,8 +210,9 @@ wsp::expected<void> server_session::respond(std::int32_t stream_id, int status, 
         for (const header_view& h : headers) {
             // RFC 9113 §8.2: field names are lowercase on HTTP/2.
             std::string& name = names.emplace_back(h.name);
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+            std::transform(name.begin(), name.end(), name.begin(), [](char c) {
+                return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+            });
             nva.push_back(to_nv(name, h.value));
         }
     } catch (const std::bad_alloc&) {
@@ -219,7 +224,8 @@ wsp::expected<void> server_session::respond(std::int32_t stream_id, int status, 
 wsp::expected<void> server_session::accept_websocket(std::int32_t stream_id, std::string_view subprotocol)
 {
     const std::array<header_view, 1> protocol{{{"sec-websocket-protocol", subprotocol}}};
-    return respond(stream_id, 200, subprotocol.empty() ? std::span<const header_view>() : std::span(protocol));
+    return respond(stream_id, 200,
+                   subprotocol.empty() ? std::span<const header_view>() : std::span(protocol));
 }
 
 } // namespace wsp::h2

@@ -25,7 +25,7 @@ class session_core;
 // when the owner takes the matching data event from next_event(). Undrained data therefore stays
 // bounded by the windows, and a slow owner back-pressures the peer instead of growing a queue.
 struct session_options {
-    std::uint32_t initial_window_size = 256 * 1024;    // per stream, SETTINGS_INITIAL_WINDOW_SIZE
+    std::uint32_t initial_window_size = 256 * 1024;     // per stream, SETTINGS_INITIAL_WINDOW_SIZE
     std::uint32_t connection_window_size = 1024 * 1024; // whole session (RFC 9113 §6.9.2)
     std::uint32_t max_concurrent_streams = 256;         // SETTINGS_MAX_CONCURRENT_STREAMS we accept
     std::size_t send_buffer_limit = 256 * 1024;         // bytes write() may queue per stream
@@ -149,7 +149,8 @@ public:
                                               bool end_stream = false);
 
     // respond(200) keeping the stream open, with sec-websocket-protocol when `subprotocol` is set.
-    [[nodiscard]] wsp::expected<void> accept_websocket(std::int32_t stream_id, std::string_view subprotocol = {});
+    [[nodiscard]] wsp::expected<void> accept_websocket(std::int32_t stream_id,
+                                                       std::string_view subprotocol = {});
 
 private:
     explicit server_session(std::unique_ptr<detail::session_core> core) noexcept;

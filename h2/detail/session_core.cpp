@@ -13,8 +13,7 @@ session_core& core_of(void* user_data) noexcept { return *static_cast<session_co
 
 // nghttp2 is C: no exception may cross it. The callbacks only queue events, so the one thing
 // that can throw is allocation; it becomes a callback failure, which fails the session.
-template <class F>
-int guarded(F&& f) noexcept
+template <class F> int guarded(F&& f) noexcept
 {
     try {
         f();
@@ -106,13 +105,11 @@ int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data)
             }
             break;
         case NGHTTP2_RST_STREAM:
-            core.push(simple_event(event_kind::stream_reset, frame->hd.stream_id, frame->rst_stream.error_code));
+            core.push(
+                simple_event(event_kind::stream_reset, frame->hd.stream_id, frame->rst_stream.error_code));
             break;
-        case NGHTTP2_GOAWAY:
-            core.push(goaway_event(frame->goaway, false));
-            break;
-        default:
-            break;
+        case NGHTTP2_GOAWAY: core.push(goaway_event(frame->goaway, false)); break;
+        default: break;
         }
     });
 }
@@ -122,7 +119,8 @@ int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data)
     return guarded([&] {
         session_core& core = core_of(user_data);
         if (frame->hd.type == NGHTTP2_RST_STREAM) {
-            core.push(simple_event(event_kind::stream_reset, frame->hd.stream_id, frame->rst_stream.error_code, true));
+            core.push(simple_event(event_kind::stream_reset, frame->hd.stream_id,
+                                   frame->rst_stream.error_code, true));
         } else if (frame->hd.type == NGHTTP2_GOAWAY) {
             core.push(goaway_event(frame->goaway, true));
         }
@@ -139,9 +137,11 @@ int on_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id, c
     });
 }
 
-int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code, void* user_data) noexcept
+int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
+                    void* user_data) noexcept
 {
-    return guarded([&] { core_of(user_data).push(simple_event(event_kind::stream_closed, stream_id, error_code)); });
+    return guarded(
+        [&] { core_of(user_data).push(simple_event(event_kind::stream_closed, stream_id, error_code)); });
 }
 
 // The data provider: moves bytes from the stream's send buffer into nghttp2's DATA frame. An
@@ -197,11 +197,13 @@ wsp::expected<void> session_core::start(std::span<const nghttp2_settings_entry> 
         ng_ = nullptr;
         return wsp::unexpected(library_failure(rv));
     }
-    if (const int s = nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, entries.data(), entries.size()); s != 0) {
+    if (const int s = nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, entries.data(), entries.size());
+        s != 0) {
         return wsp::unexpected(library_failure(s));
     }
     // RFC 9113 §6.9.2: the connection window starts at 65535 and only WINDOW_UPDATE grows it.
-    const auto window = static_cast<std::int32_t>(std::min<std::uint32_t>(options_.connection_window_size, 0x7fffffff));
+    const auto window =
+        static_cast<std::int32_t>(std::min<std::uint32_t>(options_.connection_window_size, 0x7fffffff));
     if (const int w = nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, window); w != 0) {
         return wsp::unexpected(library_failure(w));
     }
@@ -394,7 +396,10 @@ std::uint32_t session_core::peer_setting(nghttp2_settings_id id) const noexcept
     return nghttp2_session_get_remote_settings(ng_, id);
 }
 
-bool session_core::request_allowed() const noexcept { return nghttp2_session_check_request_allowed(ng_) != 0; }
+bool session_core::request_allowed() const noexcept
+{
+    return nghttp2_session_check_request_allowed(ng_) != 0;
+}
 
 nghttp2_data_provider session_core::provider(stream_state& s) noexcept
 {
@@ -425,8 +430,9 @@ wsp::expected<std::int32_t> session_core::submit_request(std::span<const nghttp2
     const std::int32_t rv = nghttp2_submit_request(ng_, nullptr, headers.data(), headers.size(), &p, nullptr);
     if (rv != id) {
         streams_.erase(id);
-        return rv == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE ? wsp::fail(errc::stream_ids_exhausted)
-                                                         : wsp::unexpected(library_failure(rv < 0 ? rv : NGHTTP2_ERR_INVALID_STATE));
+        return rv == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE
+                   ? wsp::fail(errc::stream_ids_exhausted)
+                   : wsp::unexpected(library_failure(rv < 0 ? rv : NGHTTP2_ERR_INVALID_STATE));
     }
     return id;
 }
@@ -459,7 +465,8 @@ wsp::expected<void> session_core::submit_response(std::int32_t stream_id, std::s
     }
     s->has_provider = !end_stream;
     const nghttp2_data_provider p = provider(*s);
-    const int rv = nghttp2_submit_response(ng_, stream_id, headers.data(), headers.size(), end_stream ? nullptr : &p);
+    const int rv =
+        nghttp2_submit_response(ng_, stream_id, headers.data(), headers.size(), end_stream ? nullptr : &p);
     if (rv != 0) {
         streams_.erase(stream_id);
         return wsp::unexpected(library_failure(rv));

@@ -58,8 +58,8 @@ public:
     // Client: submits a request whose stream stays open for DATA; returns the new stream id.
     [[nodiscard]] wsp::expected<std::int32_t> submit_request(std::span<const nghttp2_nv> headers);
     // Server: submits a response; with end_stream no DATA can follow.
-    [[nodiscard]] wsp::expected<void> submit_response(std::int32_t stream_id, std::span<const nghttp2_nv> headers,
-                                                      bool end_stream);
+    [[nodiscard]] wsp::expected<void> submit_response(std::int32_t stream_id,
+                                                      std::span<const nghttp2_nv> headers, bool end_stream);
 
     [[nodiscard]] bool peer_settings_received() const noexcept { return settings_received_; }
     [[nodiscard]] std::uint32_t peer_setting(nghttp2_settings_id id) const noexcept;

@@ -36,18 +36,11 @@ void react(wsp::h2::client_session& client, const wsp::h2::connect_request& requ
                 (void)client.write(e->stream_id, e->data);
             }
             break;
-        case wsp::h2::event_kind::end_of_stream:
-            (void)client.end_stream(e->stream_id);
-            break;
-        case wsp::h2::event_kind::goaway:
-            (void)wsp::h2::describe_goaway(*e);
-            break;
-        case wsp::h2::event_kind::stream_reset:
-            (void)wsp::h2::describe_reset(e->error_code);
-            break;
+        case wsp::h2::event_kind::end_of_stream: (void)client.end_stream(e->stream_id); break;
+        case wsp::h2::event_kind::goaway: (void)wsp::h2::describe_goaway(*e); break;
+        case wsp::h2::event_kind::stream_reset: (void)wsp::h2::describe_reset(e->error_code); break;
         case wsp::h2::event_kind::settings:
-        case wsp::h2::event_kind::stream_closed:
-            break;
+        case wsp::h2::event_kind::stream_closed: break;
         }
     }
 }

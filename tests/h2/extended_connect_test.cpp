@@ -106,38 +106,102 @@ TEST(extended_connect, invalid_requests_fail_with_their_own_code)
         {"empty authority", [](connect_request& r) { r.authority = ""; }, errc::invalid_authority},
         {"userinfo", [](connect_request& r) { r.authority = "user@host"; }, errc::invalid_authority},
         {"slash in authority", [](connect_request& r) { r.authority = "host/x"; }, errc::invalid_authority},
-        {"subprotocol with space", [](connect_request& r) { r.subprotocols = {"a b"}; }, errc::invalid_subprotocol},
+        {"subprotocol with space", [](connect_request& r) { r.subprotocols = {"a b"}; },
+         errc::invalid_subprotocol},
         {"empty subprotocol", [](connect_request& r) { r.subprotocols = {""}; }, errc::invalid_subprotocol},
-        {"repeated subprotocol", [](connect_request& r) { r.subprotocols = {"chat", "x", "chat"}; },
+        {"repeated subprotocol",
+         [](connect_request& r) {
+             r.subprotocols = {"chat", "x", "chat"};
+         },
          errc::invalid_subprotocol},
         {"extensions with CRLF", [](connect_request& r) { r.extensions = "a\r\nb"; }, errc::invalid_header},
-        {"origin with trailing space", [](connect_request& r) { r.origin = "http://a "; }, errc::invalid_header},
-        {"connection", [](connect_request& r) { r.headers = {{"Connection", "keep-alive"}}; },
-         errc::connection_specific_header},
-        {"upgrade", [](connect_request& r) { r.headers = {{"upgrade", "websocket"}}; },
-         errc::connection_specific_header},
-        {"keep-alive", [](connect_request& r) { r.headers = {{"keep-alive", "5"}}; }, errc::connection_specific_header},
-        {"proxy-connection", [](connect_request& r) { r.headers = {{"proxy-connection", "x"}}; },
-         errc::connection_specific_header},
-        {"transfer-encoding", [](connect_request& r) { r.headers = {{"Transfer-Encoding", "chunked"}}; },
-         errc::connection_specific_header},
-        {"te other than trailers", [](connect_request& r) { r.headers = {{"te", "gzip"}}; },
-         errc::connection_specific_header},
-        {"sec-websocket-key", [](connect_request& r) { r.headers = {{"Sec-WebSocket-Key", "dGhl"}}; },
-         errc::reserved_header},
-        {"sec-websocket-accept", [](connect_request& r) { r.headers = {{"sec-websocket-accept", "x"}}; },
-         errc::reserved_header},
-        {"duplicate version", [](connect_request& r) { r.headers = {{"sec-websocket-version", "8"}}; },
-         errc::reserved_header},
-        {"host", [](connect_request& r) { r.headers = {{"host", "a"}}; }, errc::reserved_header},
-        {"pseudo-header", [](connect_request& r) { r.headers = {{":protocol", "h3"}}; }, errc::reserved_header},
-        {"empty name", [](connect_request& r) { r.headers = {{"", "x"}}; }, errc::invalid_header},
-        {"name with space", [](connect_request& r) { r.headers = {{"x probe", "1"}}; }, errc::invalid_header},
-        {"name with colon", [](connect_request& r) { r.headers = {{"x:probe", "1"}}; }, errc::invalid_header},
-        {"value with LF", [](connect_request& r) { r.headers = {{"x-a", "1\nx-b: 2"}}; }, errc::invalid_header},
-        {"value with NUL", [](connect_request& r) { r.headers = {{"x-a", std::string_view("a\0b", 3)}}; },
+        {"origin with trailing space", [](connect_request& r) { r.origin = "http://a "; },
          errc::invalid_header},
-        {"value with leading tab", [](connect_request& r) { r.headers = {{"x-a", "\tv"}}; }, errc::invalid_header},
+        {"connection",
+         [](connect_request& r) {
+             r.headers = {{"Connection", "keep-alive"}};
+         },
+         errc::connection_specific_header},
+        {"upgrade",
+         [](connect_request& r) {
+             r.headers = {{"upgrade", "websocket"}};
+         },
+         errc::connection_specific_header},
+        {"keep-alive",
+         [](connect_request& r) {
+             r.headers = {{"keep-alive", "5"}};
+         },
+         errc::connection_specific_header},
+        {"proxy-connection",
+         [](connect_request& r) {
+             r.headers = {{"proxy-connection", "x"}};
+         },
+         errc::connection_specific_header},
+        {"transfer-encoding",
+         [](connect_request& r) {
+             r.headers = {{"Transfer-Encoding", "chunked"}};
+         },
+         errc::connection_specific_header},
+        {"te other than trailers",
+         [](connect_request& r) {
+             r.headers = {{"te", "gzip"}};
+         },
+         errc::connection_specific_header},
+        {"sec-websocket-key",
+         [](connect_request& r) {
+             r.headers = {{"Sec-WebSocket-Key", "dGhl"}};
+         },
+         errc::reserved_header},
+        {"sec-websocket-accept",
+         [](connect_request& r) {
+             r.headers = {{"sec-websocket-accept", "x"}};
+         },
+         errc::reserved_header},
+        {"duplicate version",
+         [](connect_request& r) {
+             r.headers = {{"sec-websocket-version", "8"}};
+         },
+         errc::reserved_header},
+        {"host",
+         [](connect_request& r) {
+             r.headers = {{"host", "a"}};
+         },
+         errc::reserved_header},
+        {"pseudo-header",
+         [](connect_request& r) {
+             r.headers = {{":protocol", "h3"}};
+         },
+         errc::reserved_header},
+        {"empty name",
+         [](connect_request& r) {
+             r.headers = {{"", "x"}};
+         },
+         errc::invalid_header},
+        {"name with space",
+         [](connect_request& r) {
+             r.headers = {{"x probe", "1"}};
+         },
+         errc::invalid_header},
+        {"name with colon",
+         [](connect_request& r) {
+             r.headers = {{"x:probe", "1"}};
+         },
+         errc::invalid_header},
+        {"value with LF",
+         [](connect_request& r) {
+             r.headers = {{"x-a", "1\nx-b: 2"}};
+         },
+         errc::invalid_header},
+        {"value with NUL",
+         [](connect_request& r) {
+             r.headers = {{"x-a", std::string_view("a\0b", 3)}};
+         },
+         errc::invalid_header},
+        {"value with leading tab",
+         [](connect_request& r) {
+             r.headers = {{"x-a", "\tv"}};
+         },
+         errc::invalid_header},
     };
     for (const bad_request_case& c : cases) {
         connect_request r = request();
@@ -213,18 +277,36 @@ TEST(connect_response, subprotocol_rules)
         {{{":status", "200"}, {"sec-websocket-protocol", "chat"}}, &offered, "chat", errc::ok, ""},
         {{{":status", "200"}, {"sec-websocket-protocol", "superchat"}}, &offered, "", errc::ok, ""},
         {{{":status", "200"}}, &offered, "", errc::ok, ""},
-        {{{":status", "200"}, {"sec-websocket-protocol", "superchat"}}, &offered, "chat", errc::subprotocol_mismatch,
+        {{{":status", "200"}, {"sec-websocket-protocol", "superchat"}},
+         &offered,
+         "chat",
+         errc::subprotocol_mismatch,
          "Server selected subprotocol \"superchat\"; expected \"chat\""},
-        {{{":status", "200"}}, &offered, "chat", errc::subprotocol_missing,
+        {{{":status", "200"}},
+         &offered,
+         "chat",
+         errc::subprotocol_missing,
          "Server selected no subprotocol; expected \"chat\""},
-        {{{":status", "200"}, {"sec-websocket-protocol", "Chat"}}, &offered, "", errc::subprotocol_not_offered,
+        {{{":status", "200"}, {"sec-websocket-protocol", "Chat"}},
+         &offered,
+         "",
+         errc::subprotocol_not_offered,
          "Server selected subprotocol \"Chat\", which the client did not offer (offered: chat, superchat)"},
-        {{{":status", "200"}, {"sec-websocket-protocol", "chat"}}, &none, "", errc::subprotocol_unrequested,
+        {{{":status", "200"}, {"sec-websocket-protocol", "chat"}},
+         &none,
+         "",
+         errc::subprotocol_unrequested,
          "Server selected subprotocol \"chat\" though the client offered none"},
-        {{{":status", "200"}, {"sec-websocket-protocol", "chat, superchat"}}, &offered, "", errc::subprotocol_multiple,
+        {{{":status", "200"}, {"sec-websocket-protocol", "chat, superchat"}},
+         &offered,
+         "",
+         errc::subprotocol_multiple,
          "Server selected more than one subprotocol; expected at most one"},
-        {{{":status", "200"}, {"sec-websocket-protocol", "chat"}, {"sec-websocket-protocol", "chat"}}, &offered, "",
-         errc::subprotocol_multiple, "Server selected more than one subprotocol; expected at most one"},
+        {{{":status", "200"}, {"sec-websocket-protocol", "chat"}, {"sec-websocket-protocol", "chat"}},
+         &offered,
+         "",
+         errc::subprotocol_multiple,
+         "Server selected more than one subprotocol; expected at most one"},
     };
     for (const row& r : rows) {
         const auto got = validate_connect_response(response(r.headers), *r.req, r.asserted);
@@ -275,8 +357,11 @@ TEST(describe, reset_and_goaway_sentences)
     g.kind = event_kind::goaway;
     g.error_code = 0xb;
     g.last_stream_id = 3;
-    g.debug_data = std::string("slow\x01" "down", 9);
-    EXPECT_EQ(describe_goaway(g), "Server sent GOAWAY with ENHANCE_YOUR_CALM (0xb), last stream 3: slow?down");
+    g.debug_data = std::string("slow\x01"
+                               "down",
+                               9);
+    EXPECT_EQ(describe_goaway(g),
+              "Server sent GOAWAY with ENHANCE_YOUR_CALM (0xb), last stream 3: slow?down");
 }
 
 } // namespace

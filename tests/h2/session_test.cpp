@@ -93,7 +93,10 @@ void expect_refused(connect_protocol_setting setting, std::optional<std::uint32_
     EXPECT_EQ(p.client_to_server, sent_before);
 }
 
-TEST(h2_session, setting_zero_refuses_extended_connect) { expect_refused(connect_protocol_setting::disabled, 0U); }
+TEST(h2_session, setting_zero_refuses_extended_connect)
+{
+    expect_refused(connect_protocol_setting::disabled, 0U);
+}
 
 TEST(h2_session, setting_absent_refuses_extended_connect)
 {
@@ -209,7 +212,8 @@ TEST(h2_session, goaway_reaches_the_client_and_blocks_new_streams)
     EXPECT_EQ(error_code_name(g->error_code), "ENHANCE_YOUR_CALM");
     EXPECT_EQ(g->last_stream_id, id);
     EXPECT_EQ(g->debug_data, "slow down");
-    EXPECT_EQ(describe_goaway(*g), "Server sent GOAWAY with ENHANCE_YOUR_CALM (0xb), last stream 1: slow down");
+    EXPECT_EQ(describe_goaway(*g),
+              "Server sent GOAWAY with ENHANCE_YOUR_CALM (0xb), last stream 1: slow down");
 
     const auto again = p.client.open_websocket(basic_request());
     ASSERT_FALSE(again.has_value());
@@ -239,6 +243,43 @@ TEST(h2_session, peer_protocol_violation_is_answered_with_goaway)
     }
     EXPECT_TRUE(saw_goaway);
     EXPECT_FALSE(client->is_alive());
+}
+
+TEST(h2_session, request_overtaken_by_goaway_closes_as_refused)
+{
+    session_pair p = session_pair::make();
+    p.pump();
+    // The request is queued but not yet sent when the server's GOAWAY arrives.
+    const auto id = p.client.open_websocket(basic_request());
+    ASSERT_TRUE(id.has_value());
+    ASSERT_TRUE(p.client.write(*id, wsp::h2::test::bytes_of("queued")).has_value());
+    ASSERT_TRUE(p.server.send_goaway(no_error).has_value());
+    std::vector<std::uint8_t> down;
+    ASSERT_TRUE(p.server.drain_output(down).has_value());
+    ASSERT_TRUE(p.client.feed(down).has_value());
+    p.pump();
+    // RFC 9113 §6.8: streams above the GOAWAY's last stream id were not processed.
+    EXPECT_EQ(session_pair::count(p.server_events, event_kind::headers), 0U);
+    const event* closed = session_pair::find(p.client_events, event_kind::stream_closed, *id);
+    ASSERT_NE(closed, nullptr);
+    EXPECT_EQ(closed->error_code, refused_stream);
+    EXPECT_EQ(p.client.send_buffer_size(*id), 0U); // its state is gone with the closed event
+}
+
+TEST(h2_session, reset_before_the_request_left_cancels_it_silently)
+{
+    session_pair p = session_pair::make();
+    p.pump();
+    const std::size_t sent_before = p.client_to_server;
+    const auto id = p.client.open_websocket(basic_request());
+    ASSERT_TRUE(id.has_value());
+    ASSERT_TRUE(p.client.reset_stream(*id).has_value());
+    p.pump();
+    EXPECT_EQ(p.client_to_server, sent_before);
+    EXPECT_EQ(session_pair::count(p.server_events, event_kind::headers), 0U);
+    const event* closed = session_pair::find(p.client_events, event_kind::stream_closed, *id);
+    ASSERT_NE(closed, nullptr);
+    EXPECT_EQ(closed->error_code, cancel);
 }
 
 TEST(h2_session, bad_client_magic_fails_the_server_session)

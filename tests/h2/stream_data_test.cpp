@@ -64,10 +64,7 @@ TEST(h2_data, round_trip_beyond_default_windows)
     large_round_trip(small, 300 * 1000 + 17);
 }
 
-TEST(h2_data, round_trip_with_default_options)
-{
-    large_round_trip(session_options{}, 3 * 1024 * 1024 + 5);
-}
+TEST(h2_data, round_trip_with_default_options) { large_round_trip(session_options{}, 3 * 1024 * 1024 + 5); }
 
 TEST(h2_data, undrained_data_is_bounded_by_the_window)
 {
@@ -177,7 +174,8 @@ TEST(h2_data, hundred_concurrent_streams_on_one_session)
     }
     p.pump();
     for (std::int32_t id : ids) {
-        EXPECT_EQ(wsp::h2::test::text_of(session_pair::data_on(p.server_events, id)), "ping " + std::to_string(id));
+        EXPECT_EQ(wsp::h2::test::text_of(session_pair::data_on(p.server_events, id)),
+                  "ping " + std::to_string(id));
         EXPECT_EQ(session_pair::data_on(p.client_events, id), pattern(5000, static_cast<std::uint8_t>(id)));
         ASSERT_TRUE(p.client.end_stream(id).has_value());
         ASSERT_TRUE(p.server.end_stream(id).has_value());
