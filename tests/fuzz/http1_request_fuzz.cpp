@@ -1,0 +1,170 @@
+// Fuzz target for http1::parse_request and the server role: whole vs growing-prefix parsing must
+// agree (split in two, and byte by byte for short inputs), and a request the server role accepts
+// must get a 101 that the client's own validator accepts. Any difference aborts.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http1/handshake.h"
+#include "http1/parser.h"
+#include "http1/server.h"
+
+namespace {
+
+using namespace wsp::http1;
+
+struct outcome {
+    std::string error;
+    std::size_t error_offset = 0;
+    bool complete = false;
+    std::size_t head_length = 0;
+    int minor = -1;
+    std::string method;
+    std::string target;
+    std::vector<std::string> fields;
+    bool operator==(const outcome&) const = default;
+};
+
+bool same_name(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if ((x | 0x20) != (y | 0x20)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A client offering what the request offered: the key and the first subprotocol, if any.
+void round_trip(const client_upgrade& up)
+{
+    std::string_view chosen;
+    for (const header& h : up.headers) {
+        if (same_name(h.name, "Sec-WebSocket-Protocol") && chosen.empty()) {
+            std::string_view first = h.value.substr(0, h.value.find(','));
+            while (!first.empty() && (first.back() == ' ' || first.back() == '\t')) {
+                first.remove_suffix(1);
+            }
+            if (up.offers_subprotocol(first)) {
+                chosen = first;
+            }
+        }
+    }
+    std::array<char, 512> out{};
+    auto n = write_switching_protocols(out, up.key, chosen);
+    if (!n) {
+        // Only a subprotocol that is not a token may be refused.
+        if (!n.error().code.is(errc::invalid_subprotocol)) {
+            std::abort();
+        }
+        return;
+    }
+    const std::string_view offered[] = {chosen};
+    client_offer offer;
+    offer.key = up.key;
+    offer.subprotocols = offered;
+    std::array<header, 8> storage{};
+    auto v = check_upgrade_response(std::string_view(out.data(), *n), 0, storage, offer);
+    if (!v || !v->has_value() || (*v)->head_length != *n || (*v)->subprotocol != chosen) {
+        std::abort();
+    }
+}
+
+outcome parse_prefix(const std::uint8_t* data, std::size_t size, std::size_t prev, const parse_limits& limits)
+{
+    std::unique_ptr<char[]> copy(new char[size == 0 ? 1 : size]);
+    if (size != 0) {
+        std::memcpy(copy.get(), data, size);
+    }
+    std::vector<header> storage(16);
+    request_head head;
+    auto r = parse_request(std::string_view(copy.get(), size), prev, storage, head, limits);
+    outcome o;
+    if (!r) {
+        o.error = std::string(r.error().name());
+        o.error_offset = head.error_offset;
+        if (head.error_offset > size) {
+            std::abort();
+        }
+        return o;
+    }
+    o.complete = r->complete();
+    if (o.complete) {
+        if (r->head_length == 0 || r->head_length > size) {
+            std::abort();
+        }
+        o.head_length = r->head_length;
+        o.minor = head.minor_version;
+        o.method = std::string(head.method);
+        o.target = std::string(head.target);
+        for (const header& h : head.headers) {
+            o.fields.emplace_back(std::string(h.name) + '\0' + std::string(h.value));
+        }
+        auto up = validate_upgrade_request(head);
+        if (up) {
+            round_trip(*up);
+        } else if (up.error().sentence.empty() || (up.error().status != 400 && up.error().status != 426)) {
+            std::abort();
+        }
+    }
+    return o;
+}
+
+outcome feed(const std::uint8_t* data, const std::vector<std::size_t>& ends, const parse_limits& limits)
+{
+    outcome o;
+    std::size_t prev = 0;
+    for (std::size_t end : ends) {
+        o = parse_prefix(data, end, prev, limits);
+        if (o.complete || !o.error.empty()) {
+            break;
+        }
+        prev = end;
+    }
+    return o;
+}
+
+void check(const std::uint8_t* data, std::size_t size, const parse_limits& limits)
+{
+    const outcome whole = parse_prefix(data, size, 0, limits);
+    if (size < 2) {
+        return;
+    }
+    const std::size_t split = 1 + (data[0] * 131u + data[size - 1]) % (size - 1);
+    if (!(feed(data, {split, size}, limits) == whole) || !(feed(data, {size / 2, size}, limits) == whole)) {
+        std::abort();
+    }
+    if (size <= 256) {
+        std::vector<std::size_t> ends;
+        for (std::size_t i = 1; i <= size; ++i) {
+            ends.push_back(i);
+        }
+        if (!(feed(data, ends, limits) == whole)) {
+            std::abort();
+        }
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    check(data, size, parse_limits{});
+    parse_limits tight;
+    tight.max_head_size = 200;
+    tight.max_line_length = 48;
+    tight.max_headers = 4;
+    check(data, size, tight);
+    return 0;
+}
