@@ -23,7 +23,7 @@ acceptor::~acceptor()
 void acceptor::arm() noexcept
 {
     io_uring_sqe* sqe = r_->acquire_sqe();
-    io_uring_prep_multishot_accept_direct(sqe, fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_prep_multishot_accept_direct(sqe, fd_, nullptr, nullptr, 0);
     r_->track(sqe, this);
     armed_ = true;
 }

@@ -30,7 +30,8 @@ void nop_op::prepare(io_uring_sqe* sqe) noexcept { io_uring_prep_nop(sqe); }
 
 void socket_op::prepare(io_uring_sqe* sqe) noexcept
 {
-    io_uring_prep_socket_direct_alloc(sqe, family_, type_ | SOCK_CLOEXEC, protocol_, 0);
+    // Direct descriptors are not process fds: SOCK_CLOEXEC is meaningless and the kernel rejects it.
+    io_uring_prep_socket_direct_alloc(sqe, family_, type_, protocol_, 0);
 }
 
 void connect_op::prepare(io_uring_sqe* sqe) noexcept
