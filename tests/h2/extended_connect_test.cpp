@@ -28,7 +28,7 @@ event response(std::vector<header_field> headers)
     return e;
 }
 
-TEST(extended_connect, rfc8441_section5_request_shape)
+TEST(h2_extended_connect, rfc8441_section5_request_shape)
 {
     connect_request r = request();
     r.subprotocols = {"chat", "superchat"};
@@ -54,7 +54,7 @@ TEST(extended_connect, rfc8441_section5_request_shape)
     }
 }
 
-TEST(extended_connect, minimal_request_omits_optional_headers_and_never_has_a_key)
+TEST(h2_extended_connect, minimal_request_omits_optional_headers_and_never_has_a_key)
 {
     const auto fields = build_connect_headers(request());
     ASSERT_TRUE(fields.has_value());
@@ -67,7 +67,7 @@ TEST(extended_connect, minimal_request_omits_optional_headers_and_never_has_a_ke
     }
 }
 
-TEST(extended_connect, custom_header_names_are_lowercased)
+TEST(h2_extended_connect, custom_header_names_are_lowercased)
 {
     connect_request r = request();
     r.headers = {{"X-Probe-Id", "Abc"}, {"authorization", "Bearer t"}};
@@ -79,7 +79,7 @@ TEST(extended_connect, custom_header_names_are_lowercased)
     EXPECT_EQ((*fields)[7].name, "authorization");
 }
 
-TEST(extended_connect, http_scheme_is_allowed)
+TEST(h2_extended_connect, http_scheme_is_allowed)
 {
     connect_request r = request();
     r.scheme = "http";
@@ -94,7 +94,7 @@ struct bad_request_case {
     errc expected;
 };
 
-TEST(extended_connect, invalid_requests_fail_with_their_own_code)
+TEST(h2_extended_connect, invalid_requests_fail_with_their_own_code)
 {
     const bad_request_case cases[] = {
         {"wss scheme", [](connect_request& r) { r.scheme = "wss"; }, errc::invalid_scheme},
@@ -213,14 +213,14 @@ TEST(extended_connect, invalid_requests_fail_with_their_own_code)
     }
 }
 
-TEST(extended_connect, te_trailers_is_allowed)
+TEST(h2_extended_connect, te_trailers_is_allowed)
 {
     connect_request r = request();
     r.headers = {{"te", "trailers"}};
     EXPECT_TRUE(build_connect_headers(r).has_value());
 }
 
-TEST(connect_response, status_200_is_accepted)
+TEST(h2_connect_response, status_200_is_accepted)
 {
     const auto ok = validate_connect_response(response({{":status", "200"}}), request());
     ASSERT_TRUE(ok.has_value());
@@ -229,13 +229,13 @@ TEST(connect_response, status_200_is_accepted)
     EXPECT_TRUE(ok->extensions.empty());
 }
 
-TEST(connect_response, any_2xx_is_accepted)
+TEST(h2_connect_response, any_2xx_is_accepted)
 {
     EXPECT_TRUE(validate_connect_response(response({{":status", "204"}}), request()).has_value());
     EXPECT_TRUE(validate_connect_response(response({{":status", "299"}}), request()).has_value());
 }
 
-TEST(connect_response, non_2xx_has_its_own_code_and_sentence)
+TEST(h2_connect_response, non_2xx_has_its_own_code_and_sentence)
 {
     for (const char* status : {"101", "300", "403", "404", "500", "199"}) {
         const auto bad = validate_connect_response(response({{":status", status}}), request());
@@ -246,7 +246,7 @@ TEST(connect_response, non_2xx_has_its_own_code_and_sentence)
     }
 }
 
-TEST(connect_response, missing_or_malformed_status)
+TEST(h2_connect_response, missing_or_malformed_status)
 {
     for (const char* status : {"", "20", "2000", "abc", "099"}) {
         const auto bad = validate_connect_response(response({{":status", status}}), request());
@@ -261,7 +261,7 @@ TEST(connect_response, missing_or_malformed_status)
     EXPECT_FALSE(validate_connect_response(data, request()).has_value());
 }
 
-TEST(connect_response, subprotocol_rules)
+TEST(h2_connect_response, subprotocol_rules)
 {
     connect_request offered = request();
     offered.subprotocols = {"chat", "superchat"};
@@ -325,7 +325,7 @@ TEST(connect_response, subprotocol_rules)
     EXPECT_EQ(chosen->subprotocol, "superchat");
 }
 
-TEST(connect_response, extensions_only_when_offered)
+TEST(h2_connect_response, extensions_only_when_offered)
 {
     const auto bad = validate_connect_response(
         response({{":status", "200"}, {"sec-websocket-extensions", "permessage-deflate"}}), request());
@@ -340,7 +340,7 @@ TEST(connect_response, extensions_only_when_offered)
     EXPECT_EQ(ok->extensions, "permessage-deflate");
 }
 
-TEST(event_accessors, status_and_headers)
+TEST(h2_event, status_and_headers)
 {
     const event e = response({{":status", "403"}, {"x-a", "1"}, {"x-a", "2"}});
     EXPECT_EQ(status_of(e), 403);
@@ -349,7 +349,7 @@ TEST(event_accessors, status_and_headers)
     EXPECT_EQ(to_string(event_kind::goaway), "goaway");
 }
 
-TEST(describe, reset_and_goaway_sentences)
+TEST(h2_describe, reset_and_goaway_sentences)
 {
     EXPECT_EQ(describe_reset(0x7), "Server reset the stream with REFUSED_STREAM (0x7)");
     EXPECT_EQ(describe_reset(0x42), "Server reset the stream with UNKNOWN_ERROR (0x42)");
