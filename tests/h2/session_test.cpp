@@ -282,6 +282,44 @@ TEST(h2_session, reset_before_the_request_left_cancels_it_silently)
     EXPECT_EQ(closed->error_code, cancel);
 }
 
+void expect_server_rejects_protocol(connect_protocol_setting setting)
+{
+    // A client that believes the setting is on (a hand-made SETTINGS with
+    // ENABLE_CONNECT_PROTOCOL=1) sends an extended CONNECT to a server that did not enable it.
+    auto client = client_session::create();
+    ASSERT_TRUE(client.has_value());
+    const std::uint8_t settings_on[] = {0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 1};
+    ASSERT_TRUE(client->feed(settings_on).has_value());
+    ASSERT_TRUE(client->open_websocket(basic_request()).has_value());
+    std::vector<std::uint8_t> up;
+    ASSERT_TRUE(client->drain_output(up).has_value());
+
+    server_options so;
+    so.connect_protocol = setting;
+    auto server = server_session::create(so);
+    ASSERT_TRUE(server.has_value());
+    ASSERT_TRUE(server->feed(up).has_value());
+    std::vector<std::uint8_t> down;
+    ASSERT_TRUE(server->drain_output(down).has_value());
+    bool reset = false;
+    while (auto e = server->next_event()) {
+        // RFC 8441 §3: :protocol without the setting is malformed; no request reaches the owner.
+        EXPECT_NE(e->kind, event_kind::headers);
+        if (e->kind == event_kind::stream_reset && e->stream_id == 1) {
+            reset = true;
+            EXPECT_TRUE(e->local);
+            EXPECT_EQ(e->error_code, protocol_error);
+        }
+    }
+    EXPECT_TRUE(reset);
+}
+
+TEST(h2_session, server_without_the_setting_resets_extended_connect)
+{
+    expect_server_rejects_protocol(connect_protocol_setting::absent);
+    expect_server_rejects_protocol(connect_protocol_setting::disabled);
+}
+
 TEST(h2_session, bad_client_magic_fails_the_server_session)
 {
     auto server = server_session::create();
