@@ -87,10 +87,8 @@ errc parse_status_line(std::string_view line, response_head& out) noexcept
         line.remove_prefix(1);
     }
     // RFC 7230 §3.1.2: reason-phrase = *( HTAB / SP / VCHAR / obs-text ).
-    for (char c : line) {
-        if (!is_field_char(c)) {
-            return octet_error(c, errc::malformed_status_line);
-        }
+    if (const std::size_t bad = detail::find_non_field_char(line); bad < line.size()) {
+        return octet_error(line[bad], errc::malformed_status_line);
     }
     out.status = status;
     out.reason = line;
@@ -162,10 +160,8 @@ errc parse_header_line(std::string_view line, header& out) noexcept
         ++v;
     }
     // RFC 7230 §3.2: field-content is VCHAR / obs-text with SP or HTAB inside; CTLs are invalid.
-    for (std::size_t k = v; k < line.size(); ++k) {
-        if (!is_field_char(line[k])) {
-            return octet_error(line[k], errc::invalid_field_value);
-        }
+    if (const std::size_t bad = v + detail::find_non_field_char(line.substr(v)); bad < line.size()) {
+        return octet_error(line[bad], errc::invalid_field_value);
     }
     std::size_t e = line.size();
     while (e > v && is_ows(line[e - 1])) {

@@ -13,11 +13,12 @@
 //   final pass fills the headers. The outcome never depends on prev_len: feeding a head whole,
 //   split anywhere, or one byte at a time gives the same result, and an error found in a prefix
 //   is the error the whole input gives.
-// - Errors are reported in the order their bytes appear. Limits become errors, never unbounded
-//   buffering: a line longer than max_line_length (line_too_long), a head longer than
-//   max_head_size (head_too_large, both reported as soon as the offending byte arrives), more
-//   headers than min(max_headers, storage.size()) (too_many_headers, reported when the head
-//   completes).
+// - Lines are checked in order, each when its LF arrives, so the first bad line is the one
+//   reported; within a line the limits are checked before its content. Limits become errors,
+//   never unbounded buffering: a line longer than max_line_length (line_too_long) or a head longer
+//   than max_head_size (head_too_large) fails as soon as the offending byte arrives, even before
+//   the line ends; more headers than min(max_headers, storage.size()) is too_many_headers, reported
+//   when the head completes. A status line that does not start "HTTP/1." fails at once.
 // - Line ends: CRLF, or a bare LF. RFC 7230 §3.5 lets a recipient accept LF alone and servers in
 //   the wild send it, so both parsers do; a CR that is not followed by LF is rejected
 //   (bad_line_ending).

@@ -3,8 +3,13 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace wsp::http1::detail {
 
@@ -48,6 +53,34 @@ inline constexpr std::array<std::uint8_t, 256> char_table = make_char_table();
     return (char_table[static_cast<unsigned char>(c)] & target_bit) != 0;
 }
 [[nodiscard]] inline bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// Index of the first octet of `s` not allowed in a field value (see is_field_char), or s.size().
+// Sixteen octets per step where SSE2 is available: an octet is fine when it is >= 0x20 and not
+// DEL, or is HTAB.
+[[nodiscard]] inline std::size_t find_non_field_char(std::string_view s) noexcept
+{
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i tab = _mm_set1_epi8('\t');
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(v, space), v);
+        const __m128i ok = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, del), printable), _mm_cmpeq_epi8(v, tab));
+        const unsigned bad = ~static_cast<unsigned>(_mm_movemask_epi8(ok)) & 0xffffu;
+        if (bad != 0) {
+            return i + static_cast<std::size_t>(__builtin_ctz(bad));
+        }
+    }
+#endif
+    for (; i < s.size(); ++i) {
+        if (!is_field_char(s[i])) {
+            return i;
+        }
+    }
+    return s.size();
+}
 
 [[nodiscard]] inline bool is_token(std::string_view s) noexcept
 {
