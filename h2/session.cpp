@@ -28,11 +28,15 @@ std::uint32_t clamp_window(std::uint32_t w) noexcept
 }
 
 wsp::expected<std::unique_ptr<detail::session_core>>
-make_core(detail::role r, const session_options& options, std::span<const nghttp2_settings_entry> settings)
+make_core(detail::role r, const session_options& options, std::span<const nghttp2_settings_entry> settings,
+          const server_options* server = nullptr)
 {
     std::unique_ptr<detail::session_core> core(new (std::nothrow) detail::session_core(r, options));
     if (!core) {
         return wsp::fail(errc::library_error);
+    }
+    if (server != nullptr) {
+        core->set_reset_rate_limit(server->reset_burst, server->reset_rate);
     }
     if (auto started = core->start(settings); !started) {
         return wsp::unexpected(started.error());
@@ -181,7 +185,7 @@ wsp::expected<server_session> server_session::create(const server_options& optio
         settings[2].value = options.connect_protocol == connect_protocol_setting::enabled ? 1 : 0;
         count = 3;
     }
-    auto core = make_core(detail::role::server, options, std::span(settings.data(), count));
+    auto core = make_core(detail::role::server, options, std::span(settings.data(), count), &options);
     if (!core) {
         return wsp::unexpected(core.error());
     }

@@ -40,6 +40,11 @@ enum class connect_protocol_setting : std::uint8_t {
 
 struct server_options : session_options {
     connect_protocol_setting connect_protocol = connect_protocol_setting::enabled;
+    // nghttp2's rapid-reset defence (CVE-2023-44487): a token bucket of `reset_burst` RST_STREAMs
+    // from the client, refilled at `reset_rate` per second; when empty, the server sends
+    // GOAWAY(INTERNAL_ERROR). Defaults are nghttp2's; load labs that cancel many streams raise them.
+    std::uint64_t reset_burst = 1000;
+    std::uint64_t reset_rate = 33;
 };
 
 // Behaviour shared by both roles. Single-threaded: one session belongs to one thread. Movable;

@@ -188,6 +188,9 @@ wsp::expected<void> session_core::start(std::span<const nghttp2_settings_entry> 
     }
     // Windows are replenished when the owner takes data events (next_event), not on receipt.
     nghttp2_option_set_no_auto_window_update(opt, 1);
+    if (role_ == role::server) {
+        nghttp2_option_set_stream_reset_rate_limit(opt, reset_burst_, reset_rate_);
+    }
 
     const int rv = role_ == role::client ? nghttp2_session_client_new2(&ng_, cbs, this, opt)
                                          : nghttp2_session_server_new2(&ng_, cbs, this, opt);
@@ -208,6 +211,12 @@ wsp::expected<void> session_core::start(std::span<const nghttp2_settings_entry> 
         return wsp::unexpected(library_failure(w));
     }
     return {};
+}
+
+void session_core::set_reset_rate_limit(std::uint64_t burst, std::uint64_t rate) noexcept
+{
+    reset_burst_ = burst;
+    reset_rate_ = rate;
 }
 
 wsp::error session_core::library_failure(int rv) noexcept

@@ -41,6 +41,8 @@ public:
     // Creates the nghttp2 session (callbacks, options: no automatic WINDOW_UPDATE) and queues our
     // SETTINGS `entries` plus the connection window of the options.
     [[nodiscard]] wsp::expected<void> start(std::span<const nghttp2_settings_entry> entries);
+    // Server only, before start(): the incoming RST_STREAM token bucket (burst, refill per second).
+    void set_reset_rate_limit(std::uint64_t burst, std::uint64_t rate) noexcept;
 
     [[nodiscard]] wsp::expected<void> feed(std::span<const std::uint8_t> bytes);
     [[nodiscard]] wsp::expected<std::span<const std::uint8_t>> pending_output();
@@ -85,6 +87,8 @@ private:
     std::deque<event> events_;
     event building_; // the header block being received (CONTINUATION keeps it contiguous)
     std::unordered_map<std::int32_t, std::unique_ptr<stream_state>> streams_;
+    std::uint64_t reset_burst_ = 1000;
+    std::uint64_t reset_rate_ = 33;
     int last_error_ = 0;
     bool dead_ = false;
     bool settings_received_ = false;

@@ -320,6 +320,28 @@ TEST(h2_session, server_without_the_setting_resets_extended_connect)
     expect_server_rejects_protocol(connect_protocol_setting::disabled);
 }
 
+TEST(h2_session, lab_server_reset_rate_limit_answers_rapid_resets_with_goaway)
+{
+    server_options so;
+    so.reset_burst = 5;
+    so.reset_rate = 0;
+    session_pair p = session_pair::make(so);
+    for (int i = 0; i < 5; ++i) {
+        const std::int32_t id = p.open_accepted(basic_request());
+        ASSERT_TRUE(p.client.reset_stream(id).has_value());
+        p.pump();
+    }
+    EXPECT_EQ(session_pair::find(p.client_events, event_kind::goaway), nullptr);
+    const std::int32_t sixth = p.open_accepted(basic_request());
+    ASSERT_TRUE(p.client.reset_stream(sixth).has_value());
+    p.pump();
+    // The bucket is empty: nghttp2 tears the connection down (CVE-2023-44487 defence).
+    const event* g = session_pair::find(p.client_events, event_kind::goaway);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->error_code, internal_error);
+    EXPECT_FALSE(p.client.open_websocket(basic_request()).has_value());
+}
+
 TEST(h2_session, bad_client_magic_fails_the_server_session)
 {
     auto server = server_session::create();
