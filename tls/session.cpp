@@ -170,8 +170,11 @@ wsp::expected<session> session::client(const context& ctx, std::string_view host
         s.cache = cache;
         s.cache_key.assign(cache_key.empty() ? std::string_view(s.host) : cache_key);
         if (SSL_SESSION* cached = cache->find(s.cache_key)) {
-            // A stale or mismatched session is simply not resumed; that is not an error.
-            if (SSL_set_session(s.ssl.get(), cached) != 1) {
+            // OpenSSL marks a session not resumable when its connection failed; drop it. A
+            // session OpenSSL refuses is simply not resumed; neither is an error.
+            if (SSL_SESSION_is_resumable(cached) != 1) {
+                cache->erase(s.cache_key);
+            } else if (SSL_set_session(s.ssl.get(), cached) != 1) {
                 ERR_clear_error();
             }
         }

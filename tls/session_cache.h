@@ -11,6 +11,11 @@
 
 namespace wsp::tls {
 
+// OpenSSL uses a TLS 1.3 ticket once (RFC 8446 §C.4): a resumed handshake marks the cached
+// session not resumable, and the server's fresh tickets (taken in by read_plain after the
+// handshake) replace it. A session whose connection failed is likewise marked and is dropped on
+// the next lookup; one dropped while healthy, even without close_notify, stays usable.
+//
 // Holds at most max_entries sessions, one per key (oldest dropped first). Not thread-safe: use
 // one cache per reactor thread. Keep one cache per client context and use a key naming the
 // target (e.g. "host:port"), so a session is only offered to the server that issued it.

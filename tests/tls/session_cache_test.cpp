@@ -57,6 +57,32 @@ void resumes_with(std::optional<tls_version> max)
 TEST(session_cache, second_handshake_is_resumed_tls13) { resumes_with(std::nullopt); }
 TEST(session_cache, second_handshake_is_resumed_tls12) { resumes_with(tls_version::tls1_2); }
 
+TEST(session_cache, dropped_healthy_session_stays_resumable_failed_one_is_discarded)
+{
+    const auto sctx = must_build(server_builder(pki::get().valid));
+    const auto cctx = must_build(client_builder());
+    session_cache cache;
+    {
+        auto first = connect(cctx, sctx, "localhost", &cache);
+        ASSERT_TRUE(first.result.client);
+        settle(first);
+    }  // destroyed without close_notify
+    {
+        auto second = connect(cctx, sctx, "localhost", &cache);
+        ASSERT_TRUE(second.result.client);
+        EXPECT_TRUE(second.client.resumed());
+        settle(second);
+        second.client.feed_eof();  // the connection then fails: truncated
+        std::vector<std::byte> buf(16);
+        ASSERT_EQ(second.client.read_plain(buf).error(), errc::truncated);
+    }
+    ASSERT_EQ(cache.size(), 1u);
+    EXPECT_EQ(SSL_SESSION_is_resumable(cache.find("localhost")), 0);
+    auto third = connect(cctx, sctx, "localhost", &cache);
+    ASSERT_TRUE(third.result.client);
+    EXPECT_FALSE(third.client.resumed());
+}
+
 TEST(session_cache, evicts_oldest_and_replaces_by_key)
 {
     session_cache cache(2);

@@ -17,6 +17,17 @@ enum class phase : std::uint8_t { handshaking = 0, open = 1, failed = 2 };
 
 struct session_state {
     explicit session_state(context c) noexcept : ctx(std::move(c)) {}
+    session_state(const session_state&) = delete;
+    session_state& operator=(const session_state&) = delete;
+    // SSL_free marks the current session not resumable unless SSL_SENT_SHUTDOWN is set
+    // (ssl_clear_bad_session). A healthy session dropped without close_notify keeps its cached
+    // session usable; a failed one does not.
+    ~session_state()
+    {
+        if (ssl && state == phase::open) {
+            SSL_set_shutdown(ssl.get(), SSL_get_shutdown(ssl.get()) | SSL_SENT_SHUTDOWN);
+        }
+    }
 
     context ctx;
     ssl_ptr ssl;
