@@ -153,8 +153,13 @@ std::optional<failure> check_token(std::span<const header> headers, std::string_
 
 std::optional<failure> check_accept(std::span<const header> headers, std::string_view key, int status)
 {
-    const std::string expected(compute_accept(key).view());
+    const accept_value accept = compute_accept(key);
     const std::size_t n = count_headers(headers, "Sec-WebSocket-Accept");
+    if (n == 1 && find_header(headers, "Sec-WebSocket-Accept")->value == accept.view()) {
+        return std::nullopt;
+    }
+    // Failure paths only from here, so the strings may allocate.
+    const std::string expected(accept.view());
     if (n == 0) {
         return make(errc::missing_accept,
                     "The 101 response has no Sec-WebSocket-Accept header; expected " + expected,
@@ -242,9 +247,11 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
         }
         return true;
     });
-    const std::string expected =
-        offer.expect_subprotocol.empty() ? joined(offer.subprotocols) : printable(offer.expect_subprotocol);
+    const auto expected_text = [&] {
+        return offer.expect_subprotocol.empty() ? joined(offer.subprotocols) : printable(offer.expect_subprotocol);
+    };
     if (n > 1) {
+        const std::string expected = expected_text();
         const std::string got = joined_values(headers, "Sec-WebSocket-Protocol");
         return make(errc::multiple_subprotocols,
                     "The server chose " + std::to_string(n) + " subprotocols (" + got + "); it must choose at most one",
@@ -254,6 +261,7 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
         if (offer.expect_subprotocol.empty() && !offer.require_subprotocol) {
             return std::nullopt;
         }
+        const std::string expected = expected_text();
         return make(errc::subprotocol_missing,
                     "The server chose no subprotocol; expected " +
                         (offer.expect_subprotocol.empty() ? "one of: " + expected : expected),
@@ -263,6 +271,10 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
     for (std::string_view s : offer.subprotocols) {
         offered = offered || s == out.subprotocol;
     }
+    const bool matches = offer.expect_subprotocol.empty() || out.subprotocol == offer.expect_subprotocol;
+    if (offered && matches) {
+        return std::nullopt;
+    }
     const std::string got = printable(out.subprotocol);
     if (!offered) {
         return make(errc::subprotocol_not_offered,
@@ -271,12 +283,10 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
                                                     : " (offered: " + joined(offer.subprotocols) + ")"),
                     status, "Sec-WebSocket-Protocol", joined(offer.subprotocols), got);
     }
-    if (!offer.expect_subprotocol.empty() && out.subprotocol != offer.expect_subprotocol) {
-        return make(errc::subprotocol_mismatch,
-                    "The server chose subprotocol " + got + "; expected " + expected + " (compared case-sensitively)",
-                    status, "Sec-WebSocket-Protocol", expected, got);
-    }
-    return std::nullopt;
+    const std::string expected = expected_text();
+    return make(errc::subprotocol_mismatch,
+                "The server chose subprotocol " + got + "; expected " + expected + " (compared case-sensitively)",
+                status, "Sec-WebSocket-Protocol", expected, got);
 }
 
 std::string_view parse_error_subject(errc c) noexcept
