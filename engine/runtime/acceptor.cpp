@@ -13,6 +13,20 @@ namespace wsp::rt {
 
 acceptor::acceptor(reactor& r, const listener& l) noexcept : op_base{&acceptor::on_cqe}, r_(&r), fd_(l.fd()) {}
 
+void acceptor::push(const io_result& r)
+{
+    if (count_ == queue_.size()) {
+        std::vector<io_result> bigger(queue_.empty() ? 64 : queue_.size() * 2);
+        for (std::size_t i = 0; i < count_; ++i) {
+            bigger[i] = queue_[(head_ + i) % queue_.size()];
+        }
+        queue_.swap(bigger);
+        head_ = 0;
+    }
+    queue_[(head_ + count_) % queue_.size()] = r;
+    ++count_;
+}
+
 acceptor::~acceptor()
 {
     if (armed_) {
@@ -42,7 +56,7 @@ io_result acceptor::pop() noexcept
         return io_result{-ECANCELED, 0, mono_now()};
     }
     const io_result r = queue_[head_];
-    head_ = (head_ + 1) % queue_capacity;
+    head_ = (head_ + 1) % queue_.size();
     --count_;
     return r;
 }
@@ -61,15 +75,7 @@ void acceptor::on_cqe(op_base* self, const io_result& r) noexcept
         ++a->accepted_;
     }
     if (keep) {
-        if (a->count_ < queue_capacity) {
-            a->queue_[(a->head_ + a->count_) % queue_capacity] = r;
-            ++a->count_;
-        } else if (r.res >= 0) {
-            io_uring_sqe* sqe = a->r_->acquire_sqe();
-            io_uring_prep_close_direct(sqe, static_cast<unsigned>(r.res));
-            io_uring_sqe_set_data64(sqe, 0);
-            ++a->dropped_;
-        }
+        a->push(r);
     }
     if (!a->armed_ && !a->stopping_ && r.res >= 0) {
         a->arm();

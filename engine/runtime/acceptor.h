@@ -2,9 +2,9 @@
 // descriptors, for the lab server.
 #pragma once
 
-#include <array>
 #include <coroutine>
 #include <cstdint>
+#include <vector>
 
 #include "engine/runtime/address.h"
 #include "engine/runtime/detail/op_base.h"
@@ -15,13 +15,11 @@ namespace wsp::rt {
 class reactor;
 
 // Not movable (its address is the SQE's user_data). Accepted connections that arrive while no
-// one waits are queued (up to `queue_capacity`); beyond that they are closed and counted in
-// dropped(). Must be stopped (`co_await a.stop()`) before destruction when armed. Reactor thread
+// one waits are queued in order; the queue grows (allocating only when it outgrows its peak) and
+// is bounded by the ring's descriptor table, since every entry holds a slot. Must be stopped (`co_await a.stop()`) before destruction when armed. Reactor thread
 // only; the listener must outlive the acceptor.
 class acceptor : private detail::op_base {
 public:
-    static constexpr std::size_t queue_capacity = 256;
-
     acceptor(reactor& r, const listener& l) noexcept;
     acceptor(const acceptor&) = delete;
     acceptor& operator=(const acceptor&) = delete;
@@ -49,7 +47,6 @@ public:
     [[nodiscard]] stop_awaiter stop() noexcept { return stop_awaiter{this}; }
 
     [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_; }
-    [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
     [[nodiscard]] bool armed() const noexcept { return armed_; }
 
 private:
@@ -61,11 +58,12 @@ private:
     int fd_;
     std::coroutine_handle<> waiter_{};
     std::coroutine_handle<> stopper_{};
-    std::array<io_result, queue_capacity> queue_{};
+    void push(const io_result& r);
+
+    std::vector<io_result> queue_;
     std::size_t head_ = 0;
     std::size_t count_ = 0;
     std::uint64_t accepted_ = 0;
-    std::uint64_t dropped_ = 0;
     bool armed_ = false;
     bool stopping_ = false;
 };

@@ -104,6 +104,7 @@ void buffer_ring::wait_for_buffers(buffer_waiter& w) noexcept
     }
     w.waiting_ = true;
     w.next_waiter_ = nullptr;
+    ++exhaustions_;
     if (wait_tail_ != nullptr) {
         wait_tail_->next_waiter_ = &w;
     } else {

@@ -64,6 +64,9 @@ public:
     // Buffers currently held by user space (queued in streams or leased to consumers).
     [[nodiscard]] unsigned held() const noexcept { return held_; }
 
+    // How many times a receive found the ring empty (-ENOBUFS) and parked.
+    [[nodiscard]] std::uint64_t exhaustions() const noexcept { return exhaustions_; }
+
     // Parks `w` until a buffer is returned; woken in FIFO order.
     void wait_for_buffers(buffer_waiter& w) noexcept;
     void cancel_wait(buffer_waiter& w) noexcept;
@@ -86,6 +89,7 @@ private:
     unsigned count_ = 0;
     unsigned size_ = 0;
     unsigned held_ = 0;
+    std::uint64_t exhaustions_ = 0;
     std::uint16_t group_ = 0;
     std::vector<meta> meta_;
     buffer_waiter* wait_head_ = nullptr;
