@@ -2,6 +2,7 @@
 // exact first offending byte; ASCII words and simdjson speed up the common cases.
 #include "ws/utf8.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -105,8 +106,39 @@ constexpr transition_table make_transitions()
     return t;
 }
 
-constexpr auto classes = make_classes();
-constexpr auto transitions = make_transitions();
+// Shift-based DFA: row[b] packs, for every state s, the next state's bit offset (6 * state) at
+// bit 6 * s. A step is `offset = (row[b] >> offset) & 63`: the load does not depend on the state,
+// so consecutive bytes pipeline instead of waiting on two dependent table lookups.
+constexpr unsigned bits_per_state = 6;
+
+constexpr std::array<std::uint64_t, 256> make_rows()
+{
+    const auto classes = make_classes();
+    const auto transitions = make_transitions();
+    std::array<std::uint64_t, 256> rows{};
+    for (std::size_t b = 0; b < 256; ++b) {
+        std::uint64_t row = 0;
+        for (std::size_t st = 0; st < state_count; ++st) {
+            const std::uint64_t next = transitions[st][classes[b]];
+            row |= (next * bits_per_state) << (st * bits_per_state);
+        }
+        rows[b] = row;
+    }
+    return rows;
+}
+
+constexpr auto rows = make_rows();
+constexpr std::uint8_t reject_offset = s_reject * bits_per_state;
+
+constexpr std::uint8_t step(std::uint8_t offset, std::uint8_t byte) noexcept
+{
+    return static_cast<std::uint8_t>((rows[byte] >> offset) & 63U);
+}
+
+static_assert(step(0, 'a') == 0);
+static_assert(step(step(0, 0xC3), 0xA9) == 0);
+static_assert(step(0, 0xC0) == reject_offset);
+static_assert(step(step(0, 0xED), 0xA0) == reject_offset);
 
 // Chunks at least this long are checked with simdjson first when they start on a boundary.
 constexpr std::size_t simd_threshold = 64;
@@ -141,15 +173,23 @@ bool validate_utf8(std::span<const std::uint8_t> bytes) noexcept
 
 bool validate_utf8(std::string_view text) noexcept { return simdjson::validate_utf8(text.data(), text.size()); }
 
-bool utf8_validator::failed() const noexcept { return state_ == s_reject; }
+bool utf8_validator::failed() const noexcept { return state_ == reject_offset; }
 
 std::size_t utf8_validator::feed_dfa(const std::uint8_t* p, std::size_t n) noexcept
 {
     std::uint8_t s = state_;
     std::size_t i = 0;
     while (i < n) {
-        if (s == s_accept) {
-            // ASCII fast path: skip 8-byte words with no high bit set.
+        if (s == 0) {
+            // ASCII fast path: skip 16 then 8 bytes at a time while no high bit is set.
+            while (i + 16 <= n) {
+                std::uint64_t w[2];
+                std::memcpy(w, p + i, 16);
+                if (((w[0] | w[1]) & 0x8080808080808080ULL) != 0) {
+                    break;
+                }
+                i += 16;
+            }
             while (i + 8 <= n) {
                 std::uint64_t w = 0;
                 std::memcpy(&w, p + i, 8);
@@ -158,16 +198,16 @@ std::size_t utf8_validator::feed_dfa(const std::uint8_t* p, std::size_t n) noexc
                 }
                 i += 8;
             }
-            if (i == n) {
-                break;
+        }
+        // Then byte steps until the next ASCII run (or the end).
+        const std::size_t stop = std::min(n, i + 16);
+        for (; i < stop; ++i) {
+            s = step(s, p[i]);
+            if (s == reject_offset) {
+                state_ = s;
+                return i;
             }
         }
-        s = transitions[s][classes[p[i]]];
-        if (s == s_reject) {
-            state_ = s_reject;
-            return i;
-        }
-        ++i;
     }
     state_ = s;
     return n;
@@ -175,21 +215,31 @@ std::size_t utf8_validator::feed_dfa(const std::uint8_t* p, std::size_t n) noexc
 
 std::size_t utf8_validator::feed(std::span<const std::uint8_t> chunk) noexcept
 {
-    if (state_ == s_reject) {
+    if (state_ == reject_offset) {
         return 0;
     }
     const std::uint8_t* p = chunk.data();
     const std::size_t n = chunk.size();
-    if (state_ == s_accept && n >= simd_threshold) {
-        const std::size_t body = n - incomplete_tail(p, n);
-        if (simdjson::validate_utf8(reinterpret_cast<const char*>(p), body)) {
+    std::size_t done = 0;
+    // Finish a sequence left open by the previous chunk (at most 3 bytes) so the rest of this
+    // chunk can take the fast paths.
+    while (state_ != 0 && done < n) {
+        state_ = step(state_, p[done]);
+        if (state_ == reject_offset) {
+            return done;
+        }
+        ++done;
+    }
+    const std::size_t rest = n - done;
+    if (rest >= simd_threshold) {
+        const std::size_t body = rest - incomplete_tail(p + done, rest);
+        if (simdjson::validate_utf8(reinterpret_cast<const char*>(p + done), body)) {
             // The body ended on a boundary; the DFA finishes the (at most 3-byte) tail.
-            const std::size_t tail_ok = feed_dfa(p + body, n - body);
-            return body + tail_ok;
+            return done + body + feed_dfa(p + done + body, rest - body);
         }
         // Invalid somewhere: the DFA finds the exact byte.
     }
-    return feed_dfa(p, n);
+    return done + feed_dfa(p + done, rest);
 }
 
 } // namespace wsp::ws

@@ -32,7 +32,7 @@ public:
 private:
     std::size_t feed_dfa(const std::uint8_t* p, std::size_t n) noexcept;
 
-    std::uint8_t state_ = 0;
+    std::uint8_t state_ = 0; // DFA state as a bit offset into a transition row; 0 = boundary
 };
 
 } // namespace wsp::ws
