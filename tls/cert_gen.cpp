@@ -43,7 +43,8 @@ bool add_sans(X509* cert, const cert_request& req)
     for (const auto& dns : req.dns_names) {
         ASN1_IA5STRING* s = ASN1_IA5STRING_new();
         GENERAL_NAME* gn = GENERAL_NAME_new();
-        if (s == nullptr || gn == nullptr || ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size())) != 1) {
+        if (s == nullptr || gn == nullptr ||
+            ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size())) != 1) {
             ASN1_IA5STRING_free(s);
             GENERAL_NAME_free(gn);
             return false;
@@ -77,14 +78,14 @@ bool set_basics(X509* cert, const cert_request& req, EVP_PKEY* key)
     if (RAND_bytes(serial, sizeof serial) != 1) {
         return false;
     }
-    serial[0] &= 0x7f;  // RFC 5280 §4.1.2.2: serial is a positive integer
+    serial[0] &= 0x7f; // RFC 5280 §4.1.2.2: serial is a positive integer
     serial[0] |= 0x01;
     BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
     const bool serial_ok = bn != nullptr && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != nullptr;
     BN_free(bn);
     X509_NAME* name = X509_get_subject_name(cert);
     const auto* cn = reinterpret_cast<const unsigned char*>(req.common_name.c_str());
-    return serial_ok && X509_set_version(cert, 2) == 1 &&  // RFC 5280 §4.1.2.1: v3
+    return serial_ok && X509_set_version(cert, 2) == 1 && // RFC 5280 §4.1.2.1: v3
            ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(req.not_before)) != nullptr &&
            ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(req.not_after)) != nullptr &&
            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0) == 1 &&
@@ -127,14 +128,15 @@ wsp::expected<built> build_cert(const cert_request& req, bool is_ca, X509* issue
     const bool rsa = req.key == key_kind::rsa_2048;
     const bool ok =
         X509_set_issuer_name(b.cert.get(), X509_get_subject_name(signer)) == 1 &&
-        add_ext(b.cert.get(), signer, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
+        add_ext(b.cert.get(), signer, NID_basic_constraints,
+                is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
         add_ext(b.cert.get(), signer, NID_key_usage,
                 is_ca ? "critical,keyCertSign,cRLSign"
                       : (rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature")) &&
         (is_ca || add_ext(b.cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth")) &&
         add_ext(b.cert.get(), signer, NID_subject_key_identifier, "hash") &&
-        add_ext(b.cert.get(), signer, NID_authority_key_identifier, "keyid:always") && add_sans(b.cert.get(), req) &&
-        X509_sign(b.cert.get(), signer_key, EVP_sha256()) > 0;
+        add_ext(b.cert.get(), signer, NID_authority_key_identifier, "keyid:always") &&
+        add_sans(b.cert.get(), req) && X509_sign(b.cert.get(), signer_key, EVP_sha256()) > 0;
     if (!ok) {
         ERR_clear_error();
         return wsp::fail(errc::cert_generation_failed);

@@ -21,16 +21,16 @@ enum class key_kind : std::uint8_t { ec_p256 = 0, rsa_2048 = 1 };
 // are as easy to make as valid ones.
 struct cert_request {
     std::string common_name;
-    std::vector<std::string> dns_names;     // SAN dNSName entries
-    std::vector<std::string> ip_addresses;  // SAN iPAddress entries, textual IPv4 or IPv6
+    std::vector<std::string> dns_names;    // SAN dNSName entries
+    std::vector<std::string> ip_addresses; // SAN iPAddress entries, textual IPv4 or IPv6
     std::int64_t not_before = 0;
     std::int64_t not_after = 0;
     key_kind key = key_kind::ec_p256;
 };
 
 struct pem_pair {
-    std::string certificate;  // PEM "CERTIFICATE"
-    std::string private_key;  // PEM "PRIVATE KEY" (PKCS#8, unencrypted)
+    std::string certificate; // PEM "CERTIFICATE"
+    std::string private_key; // PEM "PRIVATE KEY" (PKCS#8, unencrypted)
 };
 
 // A local certificate authority (self-signed, CA:TRUE). Move-only; issue() is const and may be

@@ -113,20 +113,21 @@ int add_pem_certificates(X509_STORE* store, const std::string& pem)
         }
         ++added;
     }
-    ERR_clear_error();  // the loop ends on a "no start line" error by design
+    ERR_clear_error(); // the loop ends on a "no start line" error by design
     return added;
 }
 
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
-                void* arg)
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void* arg)
 {
     const auto* st = static_cast<const detail::context_state*>(arg);
     unsigned char* chosen = nullptr;
     unsigned char chosen_len = 0;
     const auto* ours = reinterpret_cast<const unsigned char*>(st->alpn_wire.data());
     // RFC 7301 §3.2: the server picks from the client's list, here in the server's preference order.
-    if (inlen > 0 && SSL_select_next_proto(&chosen, &chosen_len, ours, static_cast<unsigned>(st->alpn_wire.size()),
-                                           in, inlen) == OPENSSL_NPN_NEGOTIATED) {
+    if (inlen > 0 &&
+        SSL_select_next_proto(&chosen, &chosen_len, ours, static_cast<unsigned>(st->alpn_wire.size()), in,
+                              inlen) == OPENSSL_NPN_NEGOTIATED) {
         *out = chosen;
         *outlen = chosen_len;
         return SSL_TLSEXT_ERR_OK;
@@ -141,8 +142,9 @@ wsp::expected<void> context_builder::load_trust(SSL_CTX* ctx)
 {
     for (const auto& path : ca_files_) {
         if (SSL_CTX_load_verify_file(ctx, path.c_str()) != 1) {
-            return fail_with(errc::ca_file_unusable, "Cannot load CA certificates from '" + path +
-                                                         "'; check that the file exists and holds PEM certificates");
+            return fail_with(errc::ca_file_unusable,
+                             "Cannot load CA certificates from '" + path +
+                                 "'; check that the file exists and holds PEM certificates");
         }
     }
     for (const auto& pem : ca_pems_) {
@@ -166,16 +168,19 @@ wsp::expected<void> context_builder::load_identity(SSL_CTX* ctx)
 {
     if (!cert_path_.empty()) {
         if (SSL_CTX_use_certificate_chain_file(ctx, cert_path_.c_str()) != 1) {
-            return fail_with(errc::certificate_unusable, "Cannot load the certificate chain from '" + cert_path_ + "'");
+            return fail_with(errc::certificate_unusable,
+                             "Cannot load the certificate chain from '" + cert_path_ + "'");
         }
         if (SSL_CTX_use_PrivateKey_file(ctx, key_path_.c_str(), SSL_FILETYPE_PEM) != 1) {
-            return fail_with(errc::certificate_unusable, "Cannot load the private key from '" + key_path_ + "'");
+            return fail_with(errc::certificate_unusable,
+                             "Cannot load the private key from '" + key_path_ + "'");
         }
     } else if (!cert_pem_.empty()) {
         detail::bio_ptr in(BIO_new_mem_buf(cert_pem_.data(), static_cast<int>(cert_pem_.size())));
         detail::x509_ptr leaf(in ? PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr) : nullptr);
         if (!leaf || SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
-            return fail_with(errc::certificate_unusable, "The certificate PEM text holds no usable certificate");
+            return fail_with(errc::certificate_unusable,
+                             "The certificate PEM text holds no usable certificate");
         }
         while (detail::x509_ptr extra{PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr)}) {
             if (SSL_CTX_add1_chain_cert(ctx, extra.get()) != 1) {
@@ -184,7 +189,8 @@ wsp::expected<void> context_builder::load_identity(SSL_CTX* ctx)
         }
         ERR_clear_error();
         detail::bio_ptr key_in(BIO_new_mem_buf(key_pem_.data(), static_cast<int>(key_pem_.size())));
-        detail::pkey_ptr key(key_in ? PEM_read_bio_PrivateKey(key_in.get(), nullptr, nullptr, nullptr) : nullptr);
+        detail::pkey_ptr key(key_in ? PEM_read_bio_PrivateKey(key_in.get(), nullptr, nullptr, nullptr)
+                                    : nullptr);
         if (!key) {
             return fail_with(errc::certificate_unusable, "The private key PEM text holds no usable key");
         }

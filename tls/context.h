@@ -26,8 +26,8 @@ enum class tls_version : std::uint16_t { tls1_2 = 0x0303, tls1_3 = 0x0304 };
 
 // Server behaviour when the client's ALPN list has nothing in common with ours.
 enum class alpn_mismatch : std::uint8_t {
-    alert = 0,   // RFC 7301 §3.2: fatal no_application_protocol alert
-    ignore = 1,  // complete the handshake without selecting a protocol
+    alert = 0,  // RFC 7301 §3.2: fatal no_application_protocol alert
+    ignore = 1, // complete the handshake without selecting a protocol
 };
 
 // A built context: one SSL_CTX plus the per-role policy sessions need. Copies share the same

@@ -47,8 +47,8 @@ namespace {
 
 void collect_sans(const X509* cert, cert_summary& out)
 {
-    general_names_ptr names(static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+    general_names_ptr names(
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
     if (!names) {
         return;
     }

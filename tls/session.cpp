@@ -14,7 +14,10 @@ namespace detail {
 
 namespace {
 
-session_state* state_of(const SSL* ssl) noexcept { return static_cast<session_state*>(SSL_get_app_data(ssl)); }
+session_state* state_of(const SSL* ssl) noexcept
+{
+    return static_cast<session_state*>(SSL_get_app_data(ssl));
+}
 
 void on_info(const SSL* ssl, int where, int ret)
 {
@@ -54,10 +57,10 @@ int on_new_session(SSL* ssl, SSL_SESSION* sess)
 {
     session_state* st = state_of(ssl);
     if (st == nullptr || st->cache == nullptr || SSL_SESSION_is_resumable(sess) != 1) {
-        return 0;  // not taken: OpenSSL keeps ownership
+        return 0; // not taken: OpenSSL keeps ownership
     }
     st->cache->put(st->cache_key, sess);
-    return 1;  // ownership of this reference passes to the cache
+    return 1; // ownership of this reference passes to the cache
 }
 
 } // namespace detail
@@ -81,17 +84,18 @@ tl::unexpected<wsp::error> fail_session(session_state& st, detail::failure_info 
 tl::unexpected<wsp::error> fail_from_openssl(session_state& st, int ssl_error)
 {
     const bool in_handshake = st.state == phase::handshaking;
-    const bool verify_fatal = st.verify.code != X509_V_OK &&
-                              !(st.ctx.kind() == role::client && st.ctx.state().insecure);
+    const bool verify_fatal =
+        st.verify.code != X509_V_OK && !(st.ctx.kind() == role::client && st.ctx.state().insecure);
     if (in_handshake && verify_fatal) {
         return fail_session(st, detail::verify_failure(st.verify, st.host, st.host_is_ip));
     }
     if (st.alert >= 0) {
-        return fail_session(st, detail::alert_failure(st.alert, st.ctx.kind(), in_handshake, st.ctx.state().alpn_text));
+        return fail_session(
+            st, detail::alert_failure(st.alert, st.ctx.kind(), in_handshake, st.ctx.state().alpn_text));
     }
     if (ssl_error == SSL_ERROR_ZERO_RETURN && in_handshake) {
-        return fail_session(st, {errc::peer_closed_during_handshake,
-                                 "The peer sent close_notify during the TLS handshake"});
+        return fail_session(
+            st, {errc::peer_closed_during_handshake, "The peer sent close_notify during the TLS handshake"});
     }
     return fail_session(st, detail::reason_failure(ERR_peek_error(), in_handshake, st.eof));
 }
@@ -270,10 +274,11 @@ wsp::expected<status> session::handshake()
         unsigned alpn_len = 0;
         SSL_get0_alpn_selected(st.ssl.get(), &alpn, &alpn_len);
         // RFC 7301 §3.2: a server may ignore ALPN; a client that needs a protocol treats that as failure.
-        if (st.ctx.kind() == role::client && st.ctx.state().require_alpn && !st.ctx.state().alpn_wire.empty() &&
-            alpn_len == 0) {
-            return fail_session(st, {errc::no_alpn_overlap, "The server selected none of the offered ALPN protocols (" +
-                                                                st.ctx.state().alpn_text + ")"});
+        if (st.ctx.kind() == role::client && st.ctx.state().require_alpn &&
+            !st.ctx.state().alpn_wire.empty() && alpn_len == 0) {
+            return fail_session(
+                st, {errc::no_alpn_overlap, "The server selected none of the offered ALPN protocols (" +
+                                                st.ctx.state().alpn_text + ")"});
         }
         return status::done;
     }
@@ -329,7 +334,7 @@ wsp::expected<io_result> session::write_plain(std::span<const std::byte> in)
     if (st.state != phase::open || st.sent_close) {
         return wsp::fail(errc::bad_state);
     }
-    constexpr std::size_t record_chunk = 16384;  // RFC 8446 §5.1: max plaintext per record
+    constexpr std::size_t record_chunk = 16384; // RFC 8446 §5.1: max plaintext per record
     std::size_t total = 0;
     ERR_clear_error();
     while (total < in.size()) {

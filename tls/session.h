@@ -23,10 +23,10 @@ struct session_state;
 
 // What a step needs next. Need-more is a status, never an error.
 enum class status : std::uint8_t {
-    done = 0,         // the step completed (handshake finished, bytes moved, close complete)
-    want_input = 1,   // send pending_output(), then feed() more ciphertext and call again
-    want_output = 2,  // drain pending_output() below the output limit, then call again
-    closed = 3,       // read_plain: the peer sent close_notify; no more plaintext will arrive
+    done = 0,        // the step completed (handshake finished, bytes moved, close complete)
+    want_input = 1,  // send pending_output(), then feed() more ciphertext and call again
+    want_output = 2, // drain pending_output() below the output limit, then call again
+    closed = 3,      // read_plain: the peer sent close_notify; no more plaintext will arrive
 };
 
 struct io_result {

@@ -44,7 +44,7 @@ private:
         SSL_SESSION* session;
     };
     std::size_t max_entries_;
-    std::vector<entry> entries_;  // insertion order: front is oldest
+    std::vector<entry> entries_; // insertion order: front is oldest
 };
 
 } // namespace wsp::tls

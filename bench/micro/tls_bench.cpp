@@ -31,9 +31,12 @@ struct setup {
         using namespace std::chrono;
         const std::int64_t now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
         auto ca = certificate_authority::create({"bench CA", {}, {}, now - 86400, now + 86400 * 30}).value();
-        auto leaf = ca.issue({"localhost", {"localhost"}, {"127.0.0.1"}, now - 86400, now + 86400 * 30}).value();
+        auto leaf =
+            ca.issue({"localhost", {"localhost"}, {"127.0.0.1"}, now - 86400, now + 86400 * 30}).value();
         auto cb = context_builder::client();
-        cb.ca_pem(ca.pem().certificate).min_version(tls_version::tls1_3).ciphersuites("TLS_AES_128_GCM_SHA256");
+        cb.ca_pem(ca.pem().certificate)
+            .min_version(tls_version::tls1_3)
+            .ciphersuites("TLS_AES_128_GCM_SHA256");
         auto sb = context_builder::server();
         sb.certificate_pem(leaf.certificate, leaf.private_key)
             .min_version(tls_version::tls1_3)
@@ -117,7 +120,7 @@ SSL_SESSION* raw_handshake(SSL_SESSION* sess, bool keep, bool* resumed)
     SSL_SESSION* out = nullptr;
     if (keep) {
         char byte = 0;
-        (void)SSL_read(c, &byte, 1);  // consumes NewSessionTicket, then WANT_READ
+        (void)SSL_read(c, &byte, 1); // consumes NewSessionTicket, then WANT_READ
         out = SSL_get1_session(c);
     }
     *resumed = SSL_session_reused(c) == 1;
@@ -160,7 +163,7 @@ void BM_handshake_resumed_wrapper(benchmark::State& state)
             move_all(srv, c);
         }
         std::vector<std::byte> buf(16);
-        (void)c.read_plain(buf);  // processes the tickets into the cache
+        (void)c.read_plain(buf); // processes the tickets into the cache
     }
     for (auto _ : state) {
         if (!wrapper_handshake(&cache)) {

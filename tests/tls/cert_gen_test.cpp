@@ -59,7 +59,7 @@ TEST(cert_gen, self_signed_leaf_is_its_own_issuer_but_not_a_ca)
     auto cert = parse(pki::get().self_signed.certificate);
     ASSERT_TRUE(cert);
     EXPECT_EQ(X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())), 0);
-    EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(cert.get())), 1);  // signed by its own key
+    EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(cert.get())), 1); // signed by its own key
     // A non-CA key usage: it may not sign certificates, itself included.
     EXPECT_EQ(X509_check_issued(cert.get(), cert.get()), X509_V_ERR_KEYUSAGE_NO_CERTSIGN);
     EXPECT_EQ(X509_check_ca(cert.get()), 0);

@@ -127,7 +127,7 @@ TEST(context, invalid_options_are_rejected_with_a_reason)
 TEST(context, copies_share_one_ssl_ctx)
 {
     const auto a = must_build(client_builder());
-    const context b = a;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the point
+    const context b = a; // NOLINT(performance-unnecessary-copy-initialization): the copy is the point
     EXPECT_EQ(a.native_handle(), b.native_handle());
     EXPECT_NE(SSL_CTX_get_mode(a.native_handle()) & SSL_MODE_RELEASE_BUFFERS, 0);
 }

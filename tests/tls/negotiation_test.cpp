@@ -45,12 +45,13 @@ TEST(alpn, no_overlap_alert_is_reported_on_both_sides)
 
 TEST(alpn, ignored_alpn_fails_only_when_required)
 {
-    auto sctx = must_build(
-        std::move(server_builder(pki::get().valid).alpn({"http/1.1"}).on_alpn_mismatch(alpn_mismatch::ignore)));
+    auto sctx = must_build(std::move(
+        server_builder(pki::get().valid).alpn({"http/1.1"}).on_alpn_mismatch(alpn_mismatch::ignore)));
     auto relaxed = connect(must_build(std::move(client_builder().alpn({"h2"}))), sctx, "localhost");
     ASSERT_TRUE(relaxed.result.client) << relaxed.client.failure_text();
     EXPECT_EQ(relaxed.client.facts().alpn, "");
-    auto strict = connect(must_build(std::move(client_builder().alpn({"h2"}).require_alpn(true))), sctx, "localhost");
+    auto strict =
+        connect(must_build(std::move(client_builder().alpn({"h2"}).require_alpn(true))), sctx, "localhost");
     ASSERT_FALSE(strict.result.client);
     EXPECT_EQ(strict.result.client.error(), errc::no_alpn_overlap);
     EXPECT_TRUE(has(strict.client.failure_text(), "selected none")) << strict.client.failure_text();
@@ -99,7 +100,8 @@ context mtls_server(std::optional<tls_version> max = std::nullopt)
 TEST(mtls, client_certificate_is_accepted_and_visible_to_the_server)
 {
     const auto& p = pki::get();
-    auto cctx = must_build(std::move(client_builder().certificate_pem(p.client.certificate, p.client.private_key)));
+    auto cctx =
+        must_build(std::move(client_builder().certificate_pem(p.client.certificate, p.client.private_key)));
     auto c = connect(cctx, mtls_server(), "localhost");
     ASSERT_TRUE(c.result.client) << c.client.failure_text();
     ASSERT_TRUE(c.result.server) << c.server.failure_text();
@@ -126,7 +128,8 @@ TEST(mtls, missing_client_certificate_tls12_fails_the_handshake_with_the_alert_n
     auto c = connect(must_build(client_builder()), mtls_server(tls_version::tls1_2), "localhost");
     ASSERT_FALSE(c.result.client);
     EXPECT_EQ(c.result.client.error(), errc::alert_received);
-    EXPECT_TRUE(has(c.client.failure_text(), "The server aborted the handshake with a fatal alert: handshake failure"))
+    EXPECT_TRUE(has(c.client.failure_text(),
+                    "The server aborted the handshake with a fatal alert: handshake failure"))
         << c.client.failure_text();
     ASSERT_FALSE(c.result.server);
     EXPECT_EQ(c.result.server.error(), errc::client_certificate_required);
@@ -135,7 +138,8 @@ TEST(mtls, missing_client_certificate_tls12_fails_the_handshake_with_the_alert_n
 TEST(mtls, client_certificate_from_an_unknown_ca_is_rejected)
 {
     const auto& p = pki::get();
-    auto cctx = must_build(std::move(client_builder().certificate_pem(p.foreign.certificate, p.foreign.private_key)));
+    auto cctx =
+        must_build(std::move(client_builder().certificate_pem(p.foreign.certificate, p.foreign.private_key)));
     auto c = connect(cctx, mtls_server(), "localhost");
     ASSERT_FALSE(c.result.server);
     EXPECT_EQ(c.result.server.error(), errc::untrusted_issuer);

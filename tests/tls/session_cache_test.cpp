@@ -39,7 +39,7 @@ void resumes_with(std::optional<tls_version> max)
     EXPECT_TRUE(second.client.resumed());
     const tls_facts f = second.client.facts();
     EXPECT_TRUE(f.resumed);
-    EXPECT_EQ(f.leaf_subject, "CN=localhost");  // the peer certificate travels with the session
+    EXPECT_EQ(f.leaf_subject, "CN=localhost"); // the peer certificate travels with the session
     EXPECT_EQ(f.leaf_not_after, pki::get().valid_not_after);
     EXPECT_EQ(f.verify_code, 0);
 
@@ -66,13 +66,13 @@ TEST(session_cache, dropped_healthy_session_stays_resumable_failed_one_is_discar
         auto first = connect(cctx, sctx, "localhost", &cache);
         ASSERT_TRUE(first.result.client);
         settle(first);
-    }  // destroyed without close_notify
+    } // destroyed without close_notify
     {
         auto second = connect(cctx, sctx, "localhost", &cache);
         ASSERT_TRUE(second.result.client);
         EXPECT_TRUE(second.client.resumed());
         settle(second);
-        second.client.feed_eof();  // the connection then fails: truncated
+        second.client.feed_eof(); // the connection then fails: truncated
         std::vector<std::byte> buf(16);
         ASSERT_EQ(second.client.read_plain(buf).error(), errc::truncated);
     }
@@ -92,9 +92,9 @@ TEST(session_cache, evicts_oldest_and_replaces_by_key)
     SSL_SESSION* a2 = SSL_SESSION_new();
     cache.put("a", a);
     cache.put("b", b);
-    cache.put("a", a2);  // replaces a, now newest
+    cache.put("a", a2); // replaces a, now newest
     EXPECT_EQ(cache.find("a"), a2);
-    cache.put("c", c);  // evicts b, the oldest
+    cache.put("c", c); // evicts b, the oldest
     EXPECT_EQ(cache.size(), 2u);
     EXPECT_EQ(cache.find("b"), nullptr);
     EXPECT_EQ(cache.find("c"), c);

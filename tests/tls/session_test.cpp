@@ -19,7 +19,8 @@ context alpn_server()
 TEST(session, handshake_by_hostname_reports_facts)
 {
     const auto& p = pki::get();
-    auto c = connect(must_build(std::move(client_builder().alpn({"h2", "http/1.1"}))), alpn_server(), "localhost");
+    auto c =
+        connect(must_build(std::move(client_builder().alpn({"h2", "http/1.1"}))), alpn_server(), "localhost");
     ASSERT_TRUE(c.result.client) << c.client.failure_text();
     ASSERT_TRUE(c.result.server) << c.server.failure_text();
     EXPECT_EQ(*c.result.client, status::done);
@@ -106,7 +107,7 @@ TEST(session, take_output_copies_and_consumes)
     EXPECT_EQ(c.take_output(buf), 5u);
     EXPECT_EQ(buf[0], std::byte{22});
     EXPECT_EQ(c.pending_output().size(), pending - 5);
-    c.consume_output(pending);  // clamped to what is left
+    c.consume_output(pending); // clamped to what is left
     EXPECT_TRUE(c.pending_output().empty());
     EXPECT_EQ(c.take_output(buf), 0u);
 }
@@ -123,7 +124,7 @@ std::string stream(session& w, session& r, const std::string& data)
             EXPECT_TRUE(wr);
             sent += wr ? wr->bytes : 0;
         }
-        EXPECT_LE(w.pending_output().size(), 64u * 1024 + 17000);  // limit + one record
+        EXPECT_LE(w.pending_output().size(), 64u * 1024 + 17000); // limit + one record
         transfer(w, r);
         for (;;) {
             auto rd = r.read_plain(buf);
@@ -180,7 +181,7 @@ TEST(session, close_notify_both_ways)
     ASSERT_TRUE(c.result.client && c.result.server);
     ASSERT_EQ(c.client.write_plain(std::string_view("last words")).value().state, status::done);
     EXPECT_EQ(c.client.shutdown().value(), status::want_input);
-    EXPECT_FALSE(c.client.write_plain(std::string_view("more")));  // no writes after close_notify
+    EXPECT_FALSE(c.client.write_plain(std::string_view("more"))); // no writes after close_notify
     transfer(c.client, c.server);
     EXPECT_EQ(read_all(c.server), "last words");
     std::vector<std::byte> buf(64);
@@ -204,7 +205,7 @@ TEST(session, eof_without_close_notify_is_truncation)
     std::vector<std::byte> buf(64);
     auto first = c.client.read_plain(buf);
     ASSERT_TRUE(first);
-    EXPECT_EQ(first->bytes, 7u);  // data before EOF is still delivered
+    EXPECT_EQ(first->bytes, 7u); // data before EOF is still delivered
     std::string_view seen(reinterpret_cast<const char*>(buf.data()), first->bytes);
     EXPECT_EQ(seen, "partial");
     auto r = c.client.read_plain(buf);
@@ -212,8 +213,8 @@ TEST(session, eof_without_close_notify_is_truncation)
     EXPECT_EQ(r.error(), errc::truncated);
     EXPECT_EQ(r.error().cls(), wsp::failure_class::peer_closed);
     EXPECT_NE(c.client.failure_text().find("close_notify"), std::string::npos);
-    EXPECT_FALSE(c.client.feed(std::string_view("x")));  // after EOF nothing more may be fed
-    auto again = c.client.read_plain(buf);  // the failure sticks
+    EXPECT_FALSE(c.client.feed(std::string_view("x"))); // after EOF nothing more may be fed
+    auto again = c.client.read_plain(buf);              // the failure sticks
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error(), errc::truncated);
 }
@@ -240,7 +241,8 @@ TEST(session, eof_at_every_point_of_the_server_flight)
         ASSERT_FALSE(r) << n;
         // A cut inside a record is EOF; the flight belongs to another ClientHello, so once the
         // ServerHello is complete the client may instead reject what it decrypts.
-        EXPECT_TRUE(r.error() == errc::peer_closed_during_handshake || r.error() == errc::handshake_failed) << n;
+        EXPECT_TRUE(r.error() == errc::peer_closed_during_handshake || r.error() == errc::handshake_failed)
+            << n;
         if (n < 5) {
             EXPECT_EQ(r.error(), errc::peer_closed_during_handshake) << n;
         }

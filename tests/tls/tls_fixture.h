@@ -32,23 +32,23 @@ constexpr std::int64_t day = 86400;
 // Every certificate the tests need, made at start-up with P-256 keys.
 struct pki {
     std::int64_t now = wall_now();
-    std::int64_t valid_not_after = now + 30 * day + 3600;  // days_left(now) == 30
-    certificate_authority ca = certificate_authority::create({"wsprobe test CA", {}, {}, now - 200 * day, now + 365 * day})
-                                   .value();
+    std::int64_t valid_not_after = now + 30 * day + 3600; // days_left(now) == 30
+    certificate_authority ca =
+        certificate_authority::create({"wsprobe test CA", {}, {}, now - 200 * day, now + 365 * day}).value();
     certificate_authority other_ca =
         certificate_authority::create({"untrusted CA", {}, {}, now - day, now + 365 * day}).value();
-    pem_pair valid = ca.issue({"localhost", {"localhost", "ws.test"}, {"127.0.0.1", "::1"}, now - day,
-                               valid_not_after})
-                         .value();
+    pem_pair valid =
+        ca.issue({"localhost", {"localhost", "ws.test"}, {"127.0.0.1", "::1"}, now - day, valid_not_after})
+            .value();
     std::int64_t expired_not_after = now - 10 * day;
     pem_pair expired =
         ca.issue({"old.test", {"localhost"}, {"127.0.0.1"}, now - 100 * day, expired_not_after}).value();
     std::int64_t future_not_before = now + 10 * day;
     pem_pair not_yet_valid =
         ca.issue({"future.test", {"localhost"}, {}, future_not_before, now + 100 * day}).value();
-    pem_pair wrong_host = ca.issue({"other", {"other.example", "*.other.example"}, {"10.9.9.9"}, now - day,
-                                    now + 30 * day})
-                              .value();
+    pem_pair wrong_host =
+        ca.issue({"other", {"other.example", "*.other.example"}, {"10.9.9.9"}, now - day, now + 30 * day})
+            .value();
     pem_pair self_signed = make_self_signed({"selfie", {"localhost"}, {}, now - day, now + 30 * day}).value();
     pem_pair foreign = other_ca.issue({"foreign", {"localhost"}, {}, now - day, now + 30 * day}).value();
     pem_pair client = ca.issue({"probe-client", {}, {}, now - day, now + 30 * day}).value();
@@ -86,7 +86,7 @@ inline bool transfer(session& from, session& to, std::size_t chunk = 0)
     }
     const std::size_t n = chunk == 0 ? out.size() : std::min(chunk, out.size());
     auto fed = to.feed(out.first(n));
-    EXPECT_TRUE(fed || to.failure());  // a failed session refuses input; that is expected
+    EXPECT_TRUE(fed || to.failure()); // a failed session refuses input; that is expected
     from.consume_output(n);
     return true;
 }
@@ -129,7 +129,7 @@ struct connected {
 };
 
 inline connected connect(const context& cctx, const context& sctx, std::string_view host,
-                    session_cache* cache = nullptr)
+                         session_cache* cache = nullptr)
 {
     connected p{session::client(cctx, host, cache).value(), session::server(sctx).value(), {}};
     p.result = pump_handshake(p.client, p.server);

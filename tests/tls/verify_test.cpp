@@ -78,7 +78,8 @@ TEST(verify, self_signed_leaf_is_untrusted)
 {
     auto v = attempt(pki::get().self_signed, "localhost");
     EXPECT_EQ(v.client_error, errc::self_signed);
-    EXPECT_TRUE(has(v.c.client.failure_text(), "self-signed (issuer CN=selfie)")) << v.c.client.failure_text();
+    EXPECT_TRUE(has(v.c.client.failure_text(), "self-signed (issuer CN=selfie)"))
+        << v.c.client.failure_text();
 }
 
 TEST(verify, unknown_issuer_is_named)
@@ -122,7 +123,7 @@ TEST(verify, insecure_completes_but_records_the_problem)
         EXPECT_NE(f.verify_text, "ok");
         EXPECT_EQ(f.verify_error, e.code) << f.verify_text;
         EXPECT_FALSE(f.leaf_subject.empty());
-        EXPECT_FALSE(v.c.client.failure());  // recorded, not failed
+        EXPECT_FALSE(v.c.client.failure()); // recorded, not failed
     }
 }
 

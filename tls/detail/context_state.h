@@ -14,8 +14,8 @@ struct context_state {
     bool insecure = false;
     bool require_alpn = false;
     alpn_mismatch on_alpn_mismatch = alpn_mismatch::alert;
-    std::string alpn_wire;  // RFC 7301 §3.1 ProtocolNameList body: length-prefixed names
-    std::string alpn_text;  // "h2, http/1.1" for sentences
+    std::string alpn_wire; // RFC 7301 §3.1 ProtocolNameList body: length-prefixed names
+    std::string alpn_text; // "h2, http/1.1" for sentences
 };
 
 // Installed on client contexts: hands each new resumable session to the session's cache.

@@ -33,7 +33,8 @@ namespace {
 std::string which_cert(const verify_record& v)
 {
     const std::string subject = v.cert.subject.empty() ? std::string("(no subject)") : v.cert.subject;
-    return v.depth == 0 ? "The certificate for " + subject : "The CA certificate " + subject + " in the chain";
+    return v.depth == 0 ? "The certificate for " + subject
+                        : "The CA certificate " + subject + " in the chain";
 }
 
 // OpenSSL 3.0 names only the TLS 1.2 alerts; RFC 8446 §6 adds these.
@@ -56,8 +57,8 @@ failure_info verify_failure(const verify_record& v, std::string_view target, boo
     const std::string verify_text = X509_verify_cert_error_string(v.code);
     switch (code) {
     case errc::certificate_expired:
-        return {code, which_cert(v) + " expired on " + iso8601(v.cert.not_after) +
-                          "; the server must renew it"};
+        return {code,
+                which_cert(v) + " expired on " + iso8601(v.cert.not_after) + "; the server must renew it"};
     case errc::certificate_not_yet_valid:
         return {code, which_cert(v) + " is not valid until " + iso8601(v.cert.not_before) +
                           "; check the certificate dates and this machine's clock"};
@@ -70,8 +71,9 @@ failure_info verify_failure(const verify_record& v, std::string_view target, boo
                           verify_text + ")"};
     case errc::hostname_mismatch:
     case errc::ip_address_mismatch:
-        return {code, "The certificate does not cover " + std::string(target_is_ip ? "IP address " : "host name ") +
-                          std::string(target) + "; it is valid for: " + join_names(v.cert.san_dns, v.cert.san_ip)};
+        return {code, "The certificate does not cover " +
+                          std::string(target_is_ip ? "IP address " : "host name ") + std::string(target) +
+                          "; it is valid for: " + join_names(v.cert.san_dns, v.cert.san_ip)};
     default:
         return {code, "Certificate verification failed: " + verify_text + " (" + which_cert(v) + ", depth " +
                           std::to_string(v.depth) + ")"};
@@ -97,10 +99,10 @@ failure_info alert_failure(int alert_desc, role us, bool in_handshake, std::stri
         // RFC 8446 §4.4.2.4: certificate_required when a client sends no certificate.
         return {errc::client_certificate_required,
                 "The server requires a client certificate" + tag + "; configure a certificate and key"};
-    default:
-        break;
+    default: break;
     }
-    const std::string when = in_handshake ? " aborted the handshake with a fatal alert: " : " sent a fatal alert: ";
+    const std::string when =
+        in_handshake ? " aborted the handshake with a fatal alert: " : " sent a fatal alert: ";
     return {errc::alert_received, "The " + peer + when + name + " (" + std::to_string(alert_desc) + ")"};
 }
 
@@ -111,9 +113,11 @@ failure_info reason_failure(unsigned long err_code, bool in_handshake, bool tran
     const std::string why = text != nullptr ? text : "no OpenSSL reason";
     if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || (err_code == 0 && transport_eof)) {
         if (in_handshake) {
-            return {errc::peer_closed_during_handshake, "The peer closed the connection during the TLS handshake"};
+            return {errc::peer_closed_during_handshake,
+                    "The peer closed the connection during the TLS handshake"};
         }
-        return {errc::truncated, "The peer closed the connection without a TLS close_notify; data may be truncated"};
+        return {errc::truncated,
+                "The peer closed the connection without a TLS close_notify; data may be truncated"};
     }
     switch (reason) {
     case SSL_R_UNSUPPORTED_PROTOCOL:
@@ -134,8 +138,7 @@ failure_info reason_failure(unsigned long err_code, bool in_handshake, bool tran
                 "TLS handshake failed: " + why + "; the peer may not be speaking TLS on this port"};
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
         return {errc::certificate_invalid, "Certificate verification failed: " + why};
-    default:
-        break;
+    default: break;
     }
     if (in_handshake) {
         return {errc::handshake_failed, "TLS handshake failed: " + why};

@@ -28,7 +28,8 @@ struct failure_info {
 // target: the host or IP the client asked for ("" on the server side).
 [[nodiscard]] failure_info verify_failure(const verify_record& v, std::string_view target, bool target_is_ip);
 // A fatal alert received from the peer; `us` is our role, alpn_offered is "h2, http/1.1" or "".
-[[nodiscard]] failure_info alert_failure(int alert_desc, role us, bool in_handshake, std::string_view alpn_offered);
+[[nodiscard]] failure_info alert_failure(int alert_desc, role us, bool in_handshake,
+                                         std::string_view alpn_offered);
 // An OpenSSL error-queue code (ERR_peek_error) when neither a verify record nor an alert applies.
 [[nodiscard]] failure_info reason_failure(unsigned long err_code, bool in_handshake, bool transport_eof);
 

@@ -13,8 +13,7 @@
 
 namespace wsp::tls::detail {
 
-template <class T, void (*Free)(T*)>
-struct ossl_deleter {
+template <class T, void (*Free)(T*)> struct ossl_deleter {
     void operator()(T* p) const noexcept { Free(p); }
 };
 

@@ -31,17 +31,17 @@ struct session_state {
 
     context ctx;
     ssl_ptr ssl;
-    BIO* rbio = nullptr;  // owned by ssl: ciphertext from the peer
-    BIO* wbio = nullptr;  // owned by ssl: ciphertext for the peer
+    BIO* rbio = nullptr; // owned by ssl: ciphertext from the peer
+    BIO* wbio = nullptr; // owned by ssl: ciphertext for the peer
     session_cache* cache = nullptr;
     std::string cache_key;
     std::string host;
     bool host_is_ip = false;
     phase state = phase::handshaking;
     bool eof = false;
-    bool peer_closed = false;  // peer's close_notify processed
-    bool sent_close = false;   // our close_notify queued
-    int alert = -1;            // last fatal alert received (RFC 8446 §6 AlertDescription)
+    bool peer_closed = false; // peer's close_notify processed
+    bool sent_close = false;  // our close_notify queued
+    int alert = -1;           // last fatal alert received (RFC 8446 §6 AlertDescription)
     std::size_t output_limit = 64 * 1024;
     verify_record verify;
     wsp::error failure;
