@@ -37,30 +37,30 @@ enum class errc : std::uint16_t {
     too_many_headers = 20,
     line_too_long = 21,
     // Bad request options or caller buffers.
-    invalid_header_name = 22,  // config
-    invalid_header_value = 23, // config
-    buffer_too_small = 24,     // limit
-    multiple_subprotocols = 25, // handshake
+    invalid_header_name = 22,     // config
+    invalid_header_value = 23,    // config
+    buffer_too_small = 24,        // limit
+    multiple_subprotocols = 25,   // handshake
     multiple_accept_headers = 26, // handshake
-    malformed_request_line = 27, // protocol
-    bad_line_ending = 28,        // protocol: CR not followed by LF
-    obs_fold = 29,               // protocol: a header line starts with whitespace
+    malformed_request_line = 27,  // protocol
+    bad_line_ending = 28,         // protocol: CR not followed by LF
+    obs_fold = 29,                // protocol: a header line starts with whitespace
     whitespace_before_colon = 30, // protocol
-    invalid_field_name = 31,     // protocol: a header name that is not a token
-    invalid_field_value = 32,    // protocol: a control character in a header value
-    duplicate_owned_header = 33, // config
-    invalid_target = 34,         // config
-    invalid_host = 35,           // config
-    invalid_subprotocol = 36,    // config
-    entropy_failed = 37,         // internal
-    too_many_extensions = 38,    // limit
-    malformed_extension = 39,    // handshake
-    bad_method = 40,             // protocol (server role)
-    bad_http_version = 41,       // protocol (server role)
-    missing_host = 42,           // protocol (server role)
-    invalid_key = 43,            // protocol (server role)
-    unsupported_ws_version = 44, // protocol (server role)
-    invalid_status = 45,         // config (server role)
+    invalid_field_name = 31,      // protocol: a header name that is not a token
+    invalid_field_value = 32,     // protocol: a control character in a header value
+    duplicate_owned_header = 33,  // config
+    invalid_target = 34,          // config
+    invalid_host = 35,            // config
+    invalid_subprotocol = 36,     // config
+    entropy_failed = 37,          // internal
+    too_many_extensions = 38,     // limit
+    malformed_extension = 39,     // handshake
+    bad_method = 40,              // protocol (server role)
+    bad_http_version = 41,        // protocol (server role)
+    missing_host = 42,            // protocol (server role)
+    invalid_key = 43,             // protocol (server role)
+    unsupported_ws_version = 44,  // protocol (server role)
+    invalid_status = 45,          // config (server role)
 };
 
 // Module "http1"; name, failure class and a short generic description per value.
@@ -72,10 +72,10 @@ enum class errc : std::uint16_t {
 struct failure {
     wsp::error code;
     std::string sentence;
-    int status = 0;        // the HTTP status, when a response was parsed
-    std::string header;    // the header concerned, e.g. "Sec-WebSocket-Accept"; empty if none
-    std::string expected;  // what a conforming peer or option would carry
-    std::string received;  // what was actually there
+    int status = 0;       // the HTTP status, when a response was parsed
+    std::string header;   // the header concerned, e.g. "Sec-WebSocket-Accept"; empty if none
+    std::string expected; // what a conforming peer or option would carry
+    std::string received; // what was actually there
 };
 
 // A failure from a code alone, with the code's generic description as the sentence.

@@ -127,13 +127,13 @@ failure status_failure(const response_head& head)
 }
 
 // RFC 6455 §4.1 items 2 and 3: Upgrade contains "websocket", Connection contains "upgrade".
-std::optional<failure> check_token(std::span<const header> headers, std::string_view name, std::string_view token,
-                                   errc missing, errc bad, int status)
+std::optional<failure> check_token(std::span<const header> headers, std::string_view name,
+                                   std::string_view token, errc missing, errc bad, int status)
 {
     if (find_header(headers, name) == nullptr) {
         return make(missing,
-                    "The 101 response has no " + std::string(name) + " header; expected " + std::string(name) +
-                        ": " + std::string(token),
+                    "The 101 response has no " + std::string(name) + " header; expected " +
+                        std::string(name) + ": " + std::string(token),
                     status, name, std::string(token), {});
     }
     bool found = false;
@@ -146,8 +146,8 @@ std::optional<failure> check_token(std::span<const header> headers, std::string_
     }
     const std::string got = joined_values(headers, name);
     return make(bad,
-                "The 101 response has " + std::string(name) + ": " + got + "; expected it to contain the token " +
-                    std::string(token),
+                "The 101 response has " + std::string(name) + ": " + got +
+                    "; expected it to contain the token " + std::string(token),
                 status, name, std::string(token), got);
 }
 
@@ -162,8 +162,8 @@ std::optional<failure> check_accept(std::span<const header> headers, std::string
     const std::string expected(accept.view());
     if (n == 0) {
         return make(errc::missing_accept,
-                    "The 101 response has no Sec-WebSocket-Accept header; expected " + expected,
-                    status, "Sec-WebSocket-Accept", expected, {});
+                    "The 101 response has no Sec-WebSocket-Accept header; expected " + expected, status,
+                    "Sec-WebSocket-Accept", expected, {});
     }
     // RFC 6455 §11.3.3: Sec-WebSocket-Accept MUST NOT appear more than once in a response.
     if (n > 1) {
@@ -204,8 +204,8 @@ bool was_offered(std::span<const std::string_view> offers, std::string_view name
 }
 
 // RFC 6455 §4.1 item 5: every extension in the response must have been offered.
-std::optional<failure> check_extensions(std::span<const header> headers, const client_offer& offer, int status,
-                                        negotiated& out)
+std::optional<failure> check_extensions(std::span<const header> headers, const client_offer& offer,
+                                        int status, negotiated& out)
 {
     std::optional<failure> bad;
     for_each_element(headers, "Sec-WebSocket-Extensions", [&](std::string_view element) {
@@ -224,11 +224,13 @@ std::optional<failure> check_extensions(std::span<const header> headers, const c
         } else if (out.extension_count == max_extensions) {
             bad = make(errc::too_many_extensions,
                        "The server negotiated more than " + std::to_string(max_extensions) + " extensions",
-                       status, "Sec-WebSocket-Extensions", {}, joined_values(headers, "Sec-WebSocket-Extensions"));
+                       status, "Sec-WebSocket-Extensions", {},
+                       joined_values(headers, "Sec-WebSocket-Extensions"));
         } else {
             const std::size_t semi = element.find(';');
-            const std::string_view params =
-                semi == std::string_view::npos ? std::string_view() : detail::trim_ows(element.substr(semi + 1));
+            const std::string_view params = semi == std::string_view::npos
+                                                ? std::string_view()
+                                                : detail::trim_ows(element.substr(semi + 1));
             out.extension_storage[out.extension_count++] = extension{name, params};
         }
         return !bad;
@@ -237,8 +239,8 @@ std::optional<failure> check_extensions(std::span<const header> headers, const c
 }
 
 // RFC 6455 §4.1 item 6: at most one subprotocol, one the client offered (exact match).
-std::optional<failure> check_subprotocol(std::span<const header> headers, const client_offer& offer, int status,
-                                         negotiated& out)
+std::optional<failure> check_subprotocol(std::span<const header> headers, const client_offer& offer,
+                                         int status, negotiated& out)
 {
     std::size_t n = 0;
     for_each_element(headers, "Sec-WebSocket-Protocol", [&](std::string_view e) {
@@ -248,13 +250,15 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
         return true;
     });
     const auto expected_text = [&] {
-        return offer.expect_subprotocol.empty() ? joined(offer.subprotocols) : printable(offer.expect_subprotocol);
+        return offer.expect_subprotocol.empty() ? joined(offer.subprotocols)
+                                                : printable(offer.expect_subprotocol);
     };
     if (n > 1) {
         const std::string expected = expected_text();
         const std::string got = joined_values(headers, "Sec-WebSocket-Protocol");
         return make(errc::multiple_subprotocols,
-                    "The server chose " + std::to_string(n) + " subprotocols (" + got + "); it must choose at most one",
+                    "The server chose " + std::to_string(n) + " subprotocols (" + got +
+                        "); it must choose at most one",
                     status, "Sec-WebSocket-Protocol", expected, got);
     }
     if (n == 0) {
@@ -285,14 +289,16 @@ std::optional<failure> check_subprotocol(std::span<const header> headers, const 
     }
     const std::string expected = expected_text();
     return make(errc::subprotocol_mismatch,
-                "The server chose subprotocol " + got + "; expected " + expected + " (compared case-sensitively)",
+                "The server chose subprotocol " + got + "; expected " + expected +
+                    " (compared case-sensitively)",
                 status, "Sec-WebSocket-Protocol", expected, got);
 }
 
 std::string_view parse_error_subject(errc c) noexcept
 {
     switch (c) {
-    case errc::malformed_status_line: return "the status line is not HTTP/1.0 or HTTP/1.1 with a 3-digit status";
+    case errc::malformed_status_line:
+        return "the status line is not HTTP/1.0 or HTTP/1.1 with a 3-digit status";
     case errc::malformed_header: return "has no header name or no colon";
     case errc::obs_fold: return "starts with whitespace (obsolete line folding is rejected)";
     case errc::whitespace_before_colon: return "has whitespace between the header name and the colon";
@@ -358,7 +364,8 @@ failure describe_parse_error(const wsp::error& code, std::string_view buf, std::
     } else {
         const std::string_view subject = parse_error_subject(c);
         f.sentence = "Malformed HTTP response: line " + std::to_string(line_no) + " " +
-                     std::string(subject.empty() ? code.describe() : subject) + " (" + printable(line, 80) + ")";
+                     std::string(subject.empty() ? code.describe() : subject) + " (" + printable(line, 80) +
+                     ")";
     }
     f.received = printable(line, 200);
     return f;

@@ -15,11 +15,11 @@ namespace wsp::http1 {
 
 // What the client sent, needed to judge the answer. Views must outlive the validation call only.
 struct client_offer {
-    std::string_view key;                              // the Sec-WebSocket-Key sent
-    std::span<const std::string_view> subprotocols;    // offered, in order
-    std::span<const std::string_view> extensions;      // offered Sec-WebSocket-Extensions values
-    std::string_view expect_subprotocol;               // asserted (case-sensitive); empty: none
-    bool require_subprotocol = false;                  // fail when the server selects none
+    std::string_view key;                           // the Sec-WebSocket-Key sent
+    std::span<const std::string_view> subprotocols; // offered, in order
+    std::span<const std::string_view> extensions;   // offered Sec-WebSocket-Extensions values
+    std::string_view expect_subprotocol;            // asserted (case-sensitive); empty: none
+    bool require_subprotocol = false;               // fail when the server selects none
 };
 
 // One negotiated extension: its name and the parameters after the first ';', trimmed.
@@ -32,9 +32,9 @@ inline constexpr std::size_t max_extensions = 8;
 
 // What a valid 101 negotiated. Views point into the response bytes the head was parsed from.
 struct negotiated {
-    std::size_t head_length = 0;   // bytes past this in the input are WebSocket frame data
+    std::size_t head_length = 0; // bytes past this in the input are WebSocket frame data
     int minor_version = 1;
-    std::string_view subprotocol;  // empty when none was selected
+    std::string_view subprotocol; // empty when none was selected
     std::array<extension, max_extensions> extension_storage{};
     std::size_t extension_count = 0;
 
@@ -60,13 +60,13 @@ struct negotiated {
 
 // A sentence for a parse error from parse_response at `error_offset` of `buf`, quoting the line
 // at fault, e.g. "Malformed HTTP response: header line 3 has whitespace before the colon".
-[[nodiscard]] failure describe_parse_error(const wsp::error& code, std::string_view buf, std::size_t error_offset);
+[[nodiscard]] failure describe_parse_error(const wsp::error& code, std::string_view buf,
+                                           std::size_t error_offset);
 
 // Parse and validate in one step: nullopt while the head is incomplete (call again with more
 // bytes and prev_len), the negotiation when the 101 is valid, or a failure with its sentence.
-[[nodiscard]] result<std::optional<negotiated>> check_upgrade_response(std::string_view buf, std::size_t prev_len,
-                                                                       std::span<header> storage,
-                                                                       const client_offer& offer,
-                                                                       const parse_limits& limits = {});
+[[nodiscard]] result<std::optional<negotiated>>
+check_upgrade_response(std::string_view buf, std::size_t prev_len, std::span<header> storage,
+                       const client_offer& offer, const parse_limits& limits = {});
 
 } // namespace wsp::http1

@@ -206,7 +206,8 @@ wsp::expected<parse_result> walk(std::string_view buf, std::size_t from, std::sp
         const std::size_t rest = buf.size() - s;
         const void* lf = rest == 0 ? nullptr : std::memchr(base + s, '\n', rest);
         const bool complete = lf != nullptr;
-        const std::size_t e = complete ? static_cast<std::size_t>(static_cast<const char*>(lf) - base) : buf.size();
+        const std::size_t e =
+            complete ? static_cast<std::size_t>(static_cast<const char*>(lf) - base) : buf.size();
         if (s == 0 && is_response(out) && !status_prefix_ok(buf.substr(0, e))) {
             return fail_at(out, 0, errc::malformed_status_line);
         }
@@ -271,14 +272,16 @@ wsp::expected<parse_result> parse_head(std::string_view buf, std::size_t prev_le
 
 } // namespace
 
-wsp::expected<parse_result> parse_response(std::string_view buf, std::size_t prev_len, std::span<header> storage,
-                                           response_head& out, const parse_limits& limits) noexcept
+wsp::expected<parse_result> parse_response(std::string_view buf, std::size_t prev_len,
+                                           std::span<header> storage, response_head& out,
+                                           const parse_limits& limits) noexcept
 {
     return parse_head(buf, prev_len, storage, out, limits);
 }
 
-wsp::expected<parse_result> parse_request(std::string_view buf, std::size_t prev_len, std::span<header> storage,
-                                          request_head& out, const parse_limits& limits) noexcept
+wsp::expected<parse_result> parse_request(std::string_view buf, std::size_t prev_len,
+                                          std::span<header> storage, request_head& out,
+                                          const parse_limits& limits) noexcept
 {
     return parse_head(buf, prev_len, storage, out, limits);
 }

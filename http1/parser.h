@@ -46,7 +46,7 @@ struct header {
 };
 
 struct parse_limits {
-    std::size_t max_head_size = 16 * 1024;  // bytes, including the final empty line
+    std::size_t max_head_size = 16 * 1024; // bytes, including the final empty line
     std::size_t max_headers = 64;
     std::size_t max_line_length = 8 * 1024; // bytes before the LF, a CR included
 };
@@ -60,16 +60,16 @@ struct parse_result {
 };
 
 struct response_head {
-    int minor_version = 0;            // 0 for HTTP/1.0, 1 for HTTP/1.1
-    int status = 0;                   // 100 to 999
-    std::string_view reason;          // may be empty
-    std::span<const header> headers;  // the filled prefix of the caller's storage
-    std::size_t error_offset = 0;     // on error: start of the offending line
+    int minor_version = 0;           // 0 for HTTP/1.0, 1 for HTTP/1.1
+    int status = 0;                  // 100 to 999
+    std::string_view reason;         // may be empty
+    std::span<const header> headers; // the filled prefix of the caller's storage
+    std::size_t error_offset = 0;    // on error: start of the offending line
 };
 
 struct request_head {
-    std::string_view method;          // a token, e.g. "GET"
-    std::string_view target;          // visible ASCII, e.g. "/chat?room=1"
+    std::string_view method; // a token, e.g. "GET"
+    std::string_view target; // visible ASCII, e.g. "/chat?room=1"
     int minor_version = 0;
     std::span<const header> headers;
     std::size_t error_offset = 0;

@@ -82,8 +82,8 @@ bool valid_target(std::string_view target) noexcept
     return true;
 }
 
-constexpr std::array<std::string_view, 5> always_owned = {"Host", "Upgrade", "Connection", "Sec-WebSocket-Key",
-                                                          "Sec-WebSocket-Version"};
+constexpr std::array<std::string_view, 5> always_owned = {"Host", "Upgrade", "Connection",
+                                                          "Sec-WebSocket-Key", "Sec-WebSocket-Version"};
 
 // True when the writer emits a header named `name` for this request.
 bool is_owned(const upgrade_request& req, std::string_view name) noexcept
@@ -116,7 +116,8 @@ std::optional<failure> check_value(std::string_view name, std::string_view value
             return config_failure(errc::invalid_header_value,
                                   "The value of header " + printable(name) +
                                       " contains a control character (" + printable(value.substr(i, 1)) +
-                                      " at offset " + std::to_string(i) + "); CR, LF, NUL and controls are not allowed",
+                                      " at offset " + std::to_string(i) +
+                                      "); CR, LF, NUL and controls are not allowed",
                                   name, value);
         }
     }
@@ -220,23 +221,26 @@ bool is_secret_by_default(std::string_view name) noexcept
 result<void> check_upgrade_request(const upgrade_request& req)
 {
     if (!valid_host(req.host)) {
-        return tl::unexpected(config_failure(errc::invalid_host,
-                                             "The host \"" + printable(req.host) +
-                                                 "\" is empty or contains characters not allowed in a Host header",
-                                             "Host", req.host));
+        return tl::unexpected(
+            config_failure(errc::invalid_host,
+                           "The host \"" + printable(req.host) +
+                               "\" is empty or contains characters not allowed in a Host header",
+                           "Host", req.host));
     }
     if (!valid_target(req.target)) {
-        return tl::unexpected(config_failure(errc::invalid_target,
-                                             "The request target \"" + printable(req.target) +
-                                                 "\" must start with / and contain only visible ASCII, no #fragment",
-                                             {}, req.target));
+        return tl::unexpected(
+            config_failure(errc::invalid_target,
+                           "The request target \"" + printable(req.target) +
+                               "\" must start with / and contain only visible ASCII, no #fragment",
+                           {}, req.target));
     }
     for (std::string_view p : req.subprotocols) {
         // RFC 6455 §4.1 item 10: each subprotocol is a token.
         if (!detail::is_token(p)) {
-            return tl::unexpected(config_failure(errc::invalid_subprotocol,
-                                                 "The subprotocol \"" + printable(p) + "\" is not an RFC 7230 token",
-                                                 "Sec-WebSocket-Protocol", p));
+            return tl::unexpected(
+                config_failure(errc::invalid_subprotocol,
+                               "The subprotocol \"" + printable(p) + "\" is not an RFC 7230 token",
+                               "Sec-WebSocket-Protocol", p));
         }
     }
     for (std::string_view e : req.extensions) {
@@ -250,26 +254,29 @@ result<void> check_upgrade_request(const upgrade_request& req)
     for (const custom_header& h : req.headers) {
         // RFC 7230 §3.2: field-name = token.
         if (!detail::is_token(h.name)) {
-            return tl::unexpected(config_failure(errc::invalid_header_name,
-                                                 "The header name \"" + printable(h.name) +
-                                                     "\" is not an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)",
-                                                 h.name, h.name));
+            return tl::unexpected(
+                config_failure(errc::invalid_header_name,
+                               "The header name \"" + printable(h.name) +
+                                   "\" is not an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)",
+                               h.name, h.name));
         }
         if (auto f = check_value(h.name, h.value)) {
             return tl::unexpected(std::move(*f));
         }
         if (!h.override_owned && is_owned(req, h.name)) {
-            return tl::unexpected(config_failure(errc::duplicate_owned_header,
-                                                 "The header " + printable(h.name) +
-                                                     " duplicates one the upgrade request sets itself; allow the "
-                                                     "override to replace it",
-                                                 h.name, h.value));
+            return tl::unexpected(
+                config_failure(errc::duplicate_owned_header,
+                               "The header " + printable(h.name) +
+                                   " duplicates one the upgrade request sets itself; allow the "
+                                   "override to replace it",
+                               h.name, h.value));
         }
     }
     return {};
 }
 
-result<std::size_t> write_upgrade_request(std::span<char> out, const upgrade_request& req, const websocket_key& key)
+result<std::size_t> write_upgrade_request(std::span<char> out, const upgrade_request& req,
+                                          const websocket_key& key)
 {
     if (auto ok = check_upgrade_request(req); !ok) {
         return tl::unexpected(std::move(ok.error()));

@@ -18,21 +18,21 @@ namespace wsp::http1 {
 struct custom_header {
     std::string_view name;
     std::string_view value;
-    bool secret = false;          // shown as <redacted> in the transcript
-    bool override_owned = false;  // may replace a header the writer owns (e.g. Host) instead of
-                                  // being rejected as a duplicate
+    bool secret = false;         // shown as <redacted> in the transcript
+    bool override_owned = false; // may replace a header the writer owns (e.g. Host) instead of
+                                 // being rejected as a duplicate
 };
 
 // What the request says. Views must outlive the write or render call only.
 struct upgrade_request {
-    bool secure = false;            // wss: the default port is 443, else 80
-    std::string_view host;          // DNS name, IPv4, or IPv6 with or without brackets
-    std::uint16_t port = 0;         // 0 or the scheme's default: no port in Host
-    std::string_view target = "/";  // path and query, e.g. "/chat?room=1"; empty means "/"
-    std::span<const std::string_view> subprotocols;  // each an RFC 7230 token, in order
-    std::span<const std::string_view> extensions;    // Sec-WebSocket-Extensions values, in order
-    std::string_view origin;                         // empty: no Origin header
-    std::span<const custom_header> headers;          // in order, after the writer's own
+    bool secure = false;                            // wss: the default port is 443, else 80
+    std::string_view host;                          // DNS name, IPv4, or IPv6 with or without brackets
+    std::uint16_t port = 0;                         // 0 or the scheme's default: no port in Host
+    std::string_view target = "/";                  // path and query, e.g. "/chat?room=1"; empty means "/"
+    std::span<const std::string_view> subprotocols; // each an RFC 7230 token, in order
+    std::span<const std::string_view> extensions;   // Sec-WebSocket-Extensions values, in order
+    std::string_view origin;                        // empty: no Origin header
+    std::span<const custom_header> headers;         // in order, after the writer's own
 };
 
 // Checks the request options without writing: the same checks write_upgrade_request makes.

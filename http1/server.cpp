@@ -66,7 +66,8 @@ struct writer {
         if (needed > out.size()) {
             return tl::unexpected(request_failure(errc::buffer_too_small, 0,
                                                   "The response needs " + std::to_string(needed) +
-                                                      " bytes; the buffer has " + std::to_string(out.size())));
+                                                      " bytes; the buffer has " +
+                                                      std::to_string(out.size())));
         }
         return needed;
     }
@@ -78,12 +79,13 @@ std::optional<failure> check_headers(std::span<const header> headers)
         // RFC 7230 §3.2: field-name = token; field-content has no CR, LF, NUL or other CTL.
         if (!detail::is_token(h.name)) {
             return request_failure(errc::invalid_header_name, 0,
-                                   "The header name \"" + printable(h.name) + "\" is not an RFC 7230 token", h.name,
-                                   h.name);
+                                   "The header name \"" + printable(h.name) + "\" is not an RFC 7230 token",
+                                   h.name, h.name);
         }
         if (!detail::is_field_value(h.value)) {
             return request_failure(errc::invalid_header_value, 0,
-                                   "The value of header " + printable(h.name) + " contains a control character",
+                                   "The value of header " + printable(h.name) +
+                                       " contains a control character",
                                    h.name, h.value);
         }
     }
@@ -113,17 +115,18 @@ result<client_upgrade> validate_upgrade_request(const request_head& head)
 {
     // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
     if (head.method != "GET") {
-        return tl::unexpected(request_failure(errc::bad_method, 400,
-                                              "The upgrade request uses " + printable(head.method) + "; expected GET",
-                                              {}, head.method));
+        return tl::unexpected(request_failure(
+            errc::bad_method, 400, "The upgrade request uses " + printable(head.method) + "; expected GET",
+            {}, head.method));
     }
     if (head.minor_version < 1) {
-        return tl::unexpected(
-            request_failure(errc::bad_http_version, 400, "The upgrade request is HTTP/1.0; expected HTTP/1.1"));
+        return tl::unexpected(request_failure(errc::bad_http_version, 400,
+                                              "The upgrade request is HTTP/1.0; expected HTTP/1.1"));
     }
     // RFC 6455 §4.2.1 item 2: a Host header field.
     if (find_header(head.headers, "Host") == nullptr) {
-        return tl::unexpected(request_failure(errc::missing_host, 400, "The upgrade request has no Host header", "Host"));
+        return tl::unexpected(
+            request_failure(errc::missing_host, 400, "The upgrade request has no Host header", "Host"));
     }
     // RFC 6455 §4.2.1 items 3 and 4: Upgrade contains websocket, Connection contains Upgrade.
     if (find_header(head.headers, "Upgrade") == nullptr) {
@@ -146,14 +149,16 @@ result<client_upgrade> validate_upgrade_request(const request_head& head)
     }
     // RFC 6455 §4.2.1 item 5: exactly one key, base64 of 16 bytes.
     const header* key = find_header(head.headers, "Sec-WebSocket-Key");
-    if (key == nullptr || count_headers(head.headers, "Sec-WebSocket-Key") != 1 || !is_valid_key(key->value)) {
-        return tl::unexpected(request_failure(errc::invalid_key, 400,
-                                              "Sec-WebSocket-Key is missing, repeated, or not base64 of 16 bytes",
-                                              "Sec-WebSocket-Key", key ? key->value : std::string_view()));
+    if (key == nullptr || count_headers(head.headers, "Sec-WebSocket-Key") != 1 ||
+        !is_valid_key(key->value)) {
+        return tl::unexpected(request_failure(
+            errc::invalid_key, 400, "Sec-WebSocket-Key is missing, repeated, or not base64 of 16 bytes",
+            "Sec-WebSocket-Key", key ? key->value : std::string_view()));
     }
     // RFC 6455 §4.2.1 item 6 and §4.4: version 13, else 426 naming the supported version.
     const header* version = find_header(head.headers, "Sec-WebSocket-Version");
-    if (version == nullptr || version->value != "13" || count_headers(head.headers, "Sec-WebSocket-Version") != 1) {
+    if (version == nullptr || version->value != "13" ||
+        count_headers(head.headers, "Sec-WebSocket-Version") != 1) {
         return tl::unexpected(request_failure(errc::unsupported_ws_version, 426,
                                               "Sec-WebSocket-Version must be 13", "Sec-WebSocket-Version",
                                               version ? version->value : std::string_view()));
@@ -165,10 +170,10 @@ result<std::size_t> write_switching_protocols(std::span<char> out, std::string_v
                                               std::string_view subprotocol, std::span<const header> extra)
 {
     if (!subprotocol.empty() && !detail::is_token(subprotocol)) {
-        return tl::unexpected(request_failure(errc::invalid_subprotocol, 0,
-                                              "The subprotocol \"" + printable(subprotocol) +
-                                                  "\" is not an RFC 7230 token",
-                                              "Sec-WebSocket-Protocol", subprotocol));
+        return tl::unexpected(
+            request_failure(errc::invalid_subprotocol, 0,
+                            "The subprotocol \"" + printable(subprotocol) + "\" is not an RFC 7230 token",
+                            "Sec-WebSocket-Protocol", subprotocol));
     }
     if (auto f = check_headers(extra)) {
         return tl::unexpected(std::move(*f));
@@ -193,8 +198,8 @@ result<std::size_t> write_response(std::span<char> out, int status, std::string_
 {
     // RFC 7230 §3.1.2: status-code = 3DIGIT.
     if (status < 100 || status > 999) {
-        return tl::unexpected(request_failure(errc::invalid_status, 0,
-                                              "The status " + std::to_string(status) + " is not three digits"));
+        return tl::unexpected(request_failure(
+            errc::invalid_status, 0, "The status " + std::to_string(status) + " is not three digits"));
     }
     if (reason.empty()) {
         reason = reason_phrase(status);

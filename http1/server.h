@@ -14,8 +14,8 @@ namespace wsp::http1 {
 // What a valid client upgrade request asks for. Views point into the request bytes.
 struct client_upgrade {
     std::string_view target;
-    std::string_view key;             // Sec-WebSocket-Key, valid base64 of 16 bytes
-    std::span<const header> headers;  // all request headers, for Origin, extensions and the like
+    std::string_view key;            // Sec-WebSocket-Key, valid base64 of 16 bytes
+    std::span<const header> headers; // all request headers, for Origin, extensions and the like
 
     // True when the client offered subprotocol `name` (exact match, RFC 6455 §4.2.2).
     [[nodiscard]] bool offers_subprotocol(std::string_view name) const noexcept;

@@ -233,7 +233,8 @@ private:
 void write_request(benchmark::State& state)
 {
     const std::array<std::string_view, 1> protocols = {"chat"};
-    const std::array<custom_header, 1> headers = {{{"Authorization", "Bearer abcdef0123456789", true, false}}};
+    const std::array<custom_header, 1> headers = {
+        {{"Authorization", "Bearer abcdef0123456789", true, false}}};
     upgrade_request req;
     req.secure = true;
     req.host = "api.example.com";

@@ -67,7 +67,8 @@ inline constexpr std::array<std::uint8_t, 256> char_table = make_char_table();
     for (; i + 16 <= s.size(); i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
         const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(v, space), v);
-        const __m128i ok = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, del), printable), _mm_cmpeq_epi8(v, tab));
+        const __m128i ok =
+            _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, del), printable), _mm_cmpeq_epi8(v, tab));
         const unsigned bad = ~static_cast<unsigned>(_mm_movemask_epi8(ok)) & 0xffffu;
         if (bad != 0) {
             return i + static_cast<std::size_t>(__builtin_ctz(bad));

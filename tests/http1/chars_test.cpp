@@ -42,7 +42,8 @@ TEST(chars, find_non_field_char_finds_each_bad_octet_at_each_position)
                 if (pos + 1 < len) {
                     s[len - 1] = '\x00'; // a later bad octet must not win
                 }
-                EXPECT_EQ(find_non_field_char(s), pos) << "len " << len << " pos " << pos << " octet " << int(b);
+                EXPECT_EQ(find_non_field_char(s), pos)
+                    << "len " << len << " pos " << pos << " octet " << int(b);
             }
         }
     }

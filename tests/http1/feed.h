@@ -18,14 +18,14 @@
 namespace wsp::http1::test {
 
 struct outcome {
-    std::string error;          // error name, empty when none
+    std::string error; // error name, empty when none
     std::size_t error_offset = 0;
     bool complete = false;
     std::size_t head_length = 0;
     int minor_version = -1;
-    int status = 0;             // responses
+    int status = 0; // responses
     std::string reason;
-    std::string method;         // requests
+    std::string method; // requests
     std::string target;
     std::vector<std::pair<std::string, std::string>> headers;
 
@@ -35,7 +35,8 @@ struct outcome {
 inline void PrintTo(const outcome& o, std::ostream* os)
 {
     *os << "{error=" << o.error << "@" << o.error_offset << " complete=" << o.complete
-        << " head_length=" << o.head_length << " status=" << o.status << " headers=" << o.headers.size() << "}";
+        << " head_length=" << o.head_length << " status=" << o.status << " headers=" << o.headers.size()
+        << "}";
 }
 
 inline outcome capture(const wsp::expected<parse_result>& r, const response_head& h)
@@ -84,8 +85,8 @@ inline outcome capture(const wsp::expected<parse_result>& r, const request_head&
 
 // Parses the first `size` bytes of `input`, copied flush against a guard page.
 template <class Head>
-outcome parse_prefix(std::string_view input, std::size_t size, std::size_t prev_len, const parse_limits& limits,
-                     std::size_t storage_size)
+outcome parse_prefix(std::string_view input, std::size_t size, std::size_t prev_len,
+                     const parse_limits& limits, std::size_t storage_size)
 {
     wsp::test::guarded_buffer buf(input.substr(0, size));
     std::vector<header> storage(storage_size);

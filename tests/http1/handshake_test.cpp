@@ -18,8 +18,8 @@ constexpr std::string_view good_accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 std::string response(std::string_view status_line, std::string_view extra_headers,
                      std::string_view accept_line = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n")
 {
-    return std::string(status_line) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + std::string(accept_line) +
-           std::string(extra_headers) + "\r\n";
+    return std::string(status_line) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+           std::string(accept_line) + std::string(extra_headers) + "\r\n";
 }
 
 // Parses and validates `input` with the offer, expecting a complete head.
@@ -51,7 +51,8 @@ void expect_failure(const result<negotiated>& r, std::string_view code, wsp::fai
     EXPECT_EQ(r.error().code.name(), code);
     EXPECT_EQ(r.error().code.cls(), cls) << code;
     for (std::string_view w : words) {
-        EXPECT_NE(r.error().sentence.find(w), std::string::npos) << "'" << w << "' not in: " << r.error().sentence;
+        EXPECT_NE(r.error().sentence.find(w), std::string::npos)
+            << "'" << w << "' not in: " << r.error().sentence;
     }
 }
 
@@ -98,14 +99,16 @@ TEST(validate_upgrade_response, status_other_than_101)
                    fc::handshake, {"Server returned 200; expected 101 Switching Protocols"});
     expect_failure(check("HTTP/1.1 404 Not Found\r\n\r\n", plain_offer()), "unexpected_status", fc::handshake,
                    {"404", "expected 101"});
-    expect_failure(check("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 8, 7\r\n\r\n", plain_offer()),
-                   "unexpected_status", fc::handshake, {"426", "Sec-WebSocket-Version 8, 7"});
+    expect_failure(
+        check("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 8, 7\r\n\r\n", plain_offer()),
+        "unexpected_status", fc::handshake, {"426", "Sec-WebSocket-Version 8, 7"});
 }
 
 TEST(validate_upgrade_response, redirects_say_where_and_are_not_followed)
 {
     auto r = check("HTTP/1.1 301 Moved Permanently\r\nLocation: wss://new.example/ws\r\n\r\n", plain_offer());
-    expect_failure(r, "redirect_not_followed", fc::handshake, {"301", "wss://new.example/ws", "not followed"});
+    expect_failure(r, "redirect_not_followed", fc::handshake,
+                   {"301", "wss://new.example/ws", "not followed"});
     EXPECT_EQ(r.error().received, "wss://new.example/ws");
     EXPECT_EQ(r.error().status, 301);
     expect_failure(check("HTTP/1.1 307 Temporary Redirect\r\n\r\n", plain_offer()), "redirect_not_followed",
@@ -132,55 +135,60 @@ TEST(validate_upgrade_response, rate_limits_quote_retry_after)
 TEST(validate_upgrade_response, server_errors)
 {
     for (int s : {500, 502, 503, 599}) {
-        expect_failure(check("HTTP/1.1 " + std::to_string(s) + " Oops\r\n\r\n", plain_offer()), "server_error",
-                       fc::handshake, {std::to_string(s), "server error"});
+        expect_failure(check("HTTP/1.1 " + std::to_string(s) + " Oops\r\n\r\n", plain_offer()),
+                       "server_error", fc::handshake, {std::to_string(s), "server error"});
     }
 }
 
 TEST(validate_upgrade_response, upgrade_header_missing_or_wrong)
 {
     const std::string accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n" + accept + "\r\n",
-                         plain_offer()),
-                   "missing_upgrade_header", fc::handshake, {"no Upgrade header", "websocket"});
-    auto r = check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n" + accept + "\r\n",
-                   plain_offer());
+    expect_failure(
+        check("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n" + accept + "\r\n", plain_offer()),
+        "missing_upgrade_header", fc::handshake, {"no Upgrade header", "websocket"});
+    auto r =
+        check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n" + accept + "\r\n",
+              plain_offer());
     expect_failure(r, "bad_upgrade_token", fc::handshake, {"Upgrade: h2c", "websocket"});
     EXPECT_EQ(r.error().received, "h2c");
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websockets\r\nConnection: Upgrade\r\n" +
-                             accept + "\r\n",
-                         plain_offer()),
-                   "bad_upgrade_token", fc::handshake, {"websockets"});
+    expect_failure(
+        check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websockets\r\nConnection: Upgrade\r\n" + accept +
+                  "\r\n",
+              plain_offer()),
+        "bad_upgrade_token", fc::handshake, {"websockets"});
 }
 
 TEST(validate_upgrade_response, connection_header_missing_or_wrong)
 {
     const std::string accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + accept + "\r\n",
-                         plain_offer()),
-                   "missing_connection_header", fc::handshake, {"no Connection header", "upgrade"});
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: close\r\n" + accept +
-                             "\r\n",
+    expect_failure(
+        check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + accept + "\r\n", plain_offer()),
+        "missing_connection_header", fc::handshake, {"no Connection header", "upgrade"});
+    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: close\r\n" +
+                             accept + "\r\n",
                          plain_offer()),
                    "bad_connection_token", fc::handshake, {"Connection: close", "upgrade"});
     // "upgraded" is not the token "upgrade".
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgraded\r\n" +
-                             accept + "\r\n",
-                         plain_offer()),
-                   "bad_connection_token", fc::handshake, {"upgraded"});
+    expect_failure(
+        check("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgraded\r\n" + accept +
+                  "\r\n",
+              plain_offer()),
+        "bad_connection_token", fc::handshake, {"upgraded"});
 }
 
 TEST(validate_upgrade_response, accept_missing_repeated_or_wrong)
 {
     auto missing = check(response("HTTP/1.1 101 Switching Protocols", "", ""), plain_offer());
-    expect_failure(missing, "missing_accept", fc::handshake, {"no Sec-WebSocket-Accept", std::string(good_accept)});
+    expect_failure(missing, "missing_accept", fc::handshake,
+                   {"no Sec-WebSocket-Accept", std::string(good_accept)});
     EXPECT_EQ(missing.error().expected, good_accept);
 
     auto wrong = check(response("HTTP/1.1 101 Switching Protocols", "",
                                 "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"),
                        plain_offer());
-    expect_failure(wrong, "accept_mismatch", fc::handshake,
-                   {"AAAAAAAAAAAAAAAAAAAAAAAAAAA=", "expected s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", std::string(key)});
+    expect_failure(
+        wrong, "accept_mismatch", fc::handshake,
+        {"AAAAAAAAAAAAAAAAAAAAAAAAAAA=", "expected s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", std::string(key)});
     EXPECT_EQ(wrong.error().expected, good_accept);
     EXPECT_EQ(wrong.error().received, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 
@@ -196,23 +204,26 @@ TEST(validate_upgrade_response, accept_missing_repeated_or_wrong)
                          plain_offer()),
                    "accept_mismatch", fc::handshake, {"different key"});
 
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Accept: x\r\n"), plain_offer()),
-                   "multiple_accept_headers", fc::handshake, {"2 Sec-WebSocket-Accept"});
+    expect_failure(
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Accept: x\r\n"), plain_offer()),
+        "multiple_accept_headers", fc::handshake, {"2 Sec-WebSocket-Accept"});
 }
 
 TEST(validate_upgrade_response, negotiated_subprotocol_and_extensions)
 {
     const std::array<std::string_view, 2> protocols = {"chat", "superchat"};
-    const std::array<std::string_view, 2> extensions = {"permessage-deflate; client_max_window_bits", "x-custom"};
+    const std::array<std::string_view, 2> extensions = {"permessage-deflate; client_max_window_bits",
+                                                        "x-custom"};
     client_offer offer = plain_offer();
     offer.subprotocols = protocols;
     offer.extensions = extensions;
     offer.expect_subprotocol = "superchat";
-    const std::string input = response("HTTP/1.1 101 Switching Protocols",
-                                       "Sec-WebSocket-Protocol: superchat\r\n"
-                                       "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover;"
-                                       " client_max_window_bits=10\r\n"
-                                       "Sec-WebSocket-Extensions: X-Custom\r\n");
+    const std::string input =
+        response("HTTP/1.1 101 Switching Protocols",
+                 "Sec-WebSocket-Protocol: superchat\r\n"
+                 "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover;"
+                 " client_max_window_bits=10\r\n"
+                 "Sec-WebSocket-Extensions: X-Custom\r\n");
     auto r = check(input, offer);
     ASSERT_TRUE(r) << r.error().sentence;
     EXPECT_EQ(r->subprotocol, "superchat");
@@ -236,13 +247,16 @@ TEST(validate_upgrade_response, subprotocol_failures)
                    fc::handshake, {"no subprotocol", "chat, superchat"});
     offer.require_subprotocol = false;
 
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: mqtt\r\n"), offer),
-                   "subprotocol_not_offered", fc::handshake, {"mqtt", "not offered", "chat, superchat"});
-    // Exact match: "Chat" was not offered.
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: Chat\r\n"), offer),
-                   "subprotocol_not_offered", fc::handshake, {"Chat"});
     expect_failure(
-        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat, superchat\r\n"), offer),
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: mqtt\r\n"), offer),
+        "subprotocol_not_offered", fc::handshake, {"mqtt", "not offered", "chat, superchat"});
+    // Exact match: "Chat" was not offered.
+    expect_failure(
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: Chat\r\n"), offer),
+        "subprotocol_not_offered", fc::handshake, {"Chat"});
+    expect_failure(
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat, superchat\r\n"),
+              offer),
         "multiple_subprotocols", fc::handshake, {"2 subprotocols", "at most one"});
     expect_failure(check(response("HTTP/1.1 101 Switching Protocols",
                                   "Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: chat\r\n"),
@@ -250,7 +264,8 @@ TEST(validate_upgrade_response, subprotocol_failures)
                    "multiple_subprotocols", fc::handshake, {"2 subprotocols"});
 
     offer.expect_subprotocol = "superchat";
-    auto mismatch = check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat\r\n"), offer);
+    auto mismatch =
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat\r\n"), offer);
     expect_failure(mismatch, "subprotocol_mismatch", fc::handshake, {"chat", "expected superchat"});
     EXPECT_EQ(mismatch.error().expected, "superchat");
     EXPECT_EQ(mismatch.error().received, "chat");
@@ -258,37 +273,43 @@ TEST(validate_upgrade_response, subprotocol_failures)
                    fc::handshake, {"no subprotocol", "expected superchat"});
 
     client_offer none = plain_offer();
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat\r\n"), none),
-                   "subprotocol_not_offered", fc::handshake, {"no subprotocols were offered"});
+    expect_failure(
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Protocol: chat\r\n"), none),
+        "subprotocol_not_offered", fc::handshake, {"no subprotocols were offered"});
 }
 
 TEST(validate_upgrade_response, extension_failures)
 {
     const std::array<std::string_view, 1> extensions = {"permessage-deflate"};
     client_offer offer = plain_offer();
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+    expect_failure(check(response("HTTP/1.1 101 Switching Protocols",
+                                  "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
                          offer),
-                   "extension_not_offered", fc::handshake, {"permessage-deflate", "no extensions were offered"});
+                   "extension_not_offered", fc::handshake,
+                   {"permessage-deflate", "no extensions were offered"});
     offer.extensions = extensions;
     expect_failure(check(response("HTTP/1.1 101 Switching Protocols",
                                   "Sec-WebSocket-Extensions: permessage-deflate, x-webkit-deflate-frame\r\n"),
                          offer),
-                   "extension_not_offered", fc::handshake, {"x-webkit-deflate-frame", "offered: permessage-deflate"});
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Extensions: ; x=1\r\n"), offer),
-                   "malformed_extension", fc::handshake, {"; x=1"});
+                   "extension_not_offered", fc::handshake,
+                   {"x-webkit-deflate-frame", "offered: permessage-deflate"});
+    expect_failure(
+        check(response("HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Extensions: ; x=1\r\n"), offer),
+        "malformed_extension", fc::handshake, {"; x=1"});
     std::string many;
     for (std::size_t i = 0; i <= max_extensions; ++i) {
         many += "Sec-WebSocket-Extensions: permessage-deflate\r\n";
     }
-    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", many), offer), "too_many_extensions", fc::limit,
-                   {"more than 8"});
+    expect_failure(check(response("HTTP/1.1 101 Switching Protocols", many), offer), "too_many_extensions",
+                   fc::limit, {"more than 8"});
 }
 
 TEST(validate_upgrade_response, checks_run_in_rfc_order)
 {
     // A 101 with everything wrong reports the Upgrade header first (RFC 6455 §4.1 item 2).
-    expect_failure(check("HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Protocol: x\r\n\r\n", plain_offer()),
-                   "missing_upgrade_header", fc::handshake, {});
+    expect_failure(
+        check("HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Protocol: x\r\n\r\n", plain_offer()),
+        "missing_upgrade_header", fc::handshake, {});
 }
 
 TEST(check_upgrade_response, need_more_then_parse_errors_become_sentences)
@@ -298,8 +319,8 @@ TEST(check_upgrade_response, need_more_then_parse_errors_become_sentences)
     ASSERT_TRUE(partial);
     EXPECT_FALSE(partial->has_value());
 
-    auto bad = check_upgrade_response("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection : Upgrade\r\n\r\n", 0,
-                                      storage, plain_offer());
+    auto bad = check_upgrade_response("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection : Upgrade\r\n\r\n",
+                                      0, storage, plain_offer());
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().code.name(), "whitespace_before_colon");
     EXPECT_EQ(bad.error().code.cls(), fc::protocol);
@@ -319,7 +340,8 @@ TEST(check_upgrade_response, need_more_then_parse_errors_become_sentences)
 
     parse_limits small;
     small.max_head_size = 20;
-    auto big = check_upgrade_response("HTTP/1.1 101 Switching Protocols\r\n", 0, storage, plain_offer(), small);
+    auto big =
+        check_upgrade_response("HTTP/1.1 101 Switching Protocols\r\n", 0, storage, plain_offer(), small);
     ASSERT_FALSE(big);
     EXPECT_EQ(big.error().code.name(), "head_too_large");
     EXPECT_EQ(big.error().code.cls(), fc::limit);

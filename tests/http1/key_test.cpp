@@ -35,7 +35,8 @@ TEST(compute_accept, rfc6455_section_1_3_golden_pair)
 
 TEST(compute_accept, depends_on_every_key_byte)
 {
-    EXPECT_NE(compute_accept("dGhlIHNhbXBsZSBub25jZQ==").view(), compute_accept("dGhlIHNhbXBsZSBub25jZq==").view());
+    EXPECT_NE(compute_accept("dGhlIHNhbXBsZSBub25jZQ==").view(),
+              compute_accept("dGhlIHNhbXBsZSBub25jZq==").view());
     EXPECT_EQ(compute_accept("").view(), "Kfh9QIsMVZcl6xEPYxPHzW8SZ8w=");
 }
 
@@ -74,23 +75,28 @@ TEST(is_valid_key, accepts_only_canonical_base64_of_16_bytes)
     EXPECT_TRUE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ=="));
     EXPECT_TRUE(is_valid_key("AAAAAAAAAAAAAAAAAAAAAA=="));
     EXPECT_FALSE(is_valid_key(""));
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ="));    // short
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ==="));  // long
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQAA"));   // no padding
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZR=="));   // non-zero pad bits
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBs=SBub25jZQ=="));   // padding inside
-    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZ-=="));   // base64url alphabet
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ="));   // short
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ===")); // long
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQAA"));  // no padding
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZR=="));  // non-zero pad bits
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBs=SBub25jZQ=="));  // padding inside
+    EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZ-=="));  // base64url alphabet
     EXPECT_FALSE(is_valid_key("dGhlIHNhbXBsZSBub25jZQ=A"));
 }
 
 TEST(base64, rfc4648_test_vectors)
 {
-    const std::pair<std::string, std::string> vectors[] = {
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-        {"foobar", "Zm9vYmFy"}};
+    const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
     for (const auto& [plain, encoded] : vectors) {
         std::string out(detail::base64_size(plain.size()), '?');
-        detail::base64_encode({reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()}, out.data());
+        detail::base64_encode({reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()},
+                              out.data());
         EXPECT_EQ(out, encoded);
         std::vector<std::uint8_t> back(plain.size());
         ASSERT_TRUE(detail::base64_decode_exact(encoded, back)) << encoded;

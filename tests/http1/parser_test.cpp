@@ -96,13 +96,15 @@ TEST(parse_response, values_are_trimmed_and_may_be_empty_or_obs_text)
                                      "x-lower:v\r\n"
                                      "\r\n");
     ASSERT_TRUE(o.complete);
-    EXPECT_EQ(o.headers, (headers{{"X-Empty", ""}, {"X-Spaces", "a \t b"}, {"X-Obs", "caf\xc3\xa9"}, {"x-lower", "v"}}));
+    EXPECT_EQ(o.headers,
+              (headers{{"X-Empty", ""}, {"X-Spaces", "a \t b"}, {"X-Obs", "caf\xc3\xa9"}, {"x-lower", "v"}}));
 }
 
 TEST(parse_response, incomplete_heads_need_more)
 {
-    for (const std::string input : {"", "H", "HTTP/1.1 101", "HTTP/1.1 101 OK\r\n", "HTTP/1.1 101 OK\r\nA: b\r\n",
-                                    "HTTP/1.1 101 OK\r\nA: b\r\n\r", "HTTP/1.1 101 OK\r\nA: b\r"}) {
+    for (const std::string input :
+         {"", "H", "HTTP/1.1 101", "HTTP/1.1 101 OK\r\n", "HTTP/1.1 101 OK\r\nA: b\r\n",
+          "HTTP/1.1 101 OK\r\nA: b\r\n\r", "HTTP/1.1 101 OK\r\nA: b\r"}) {
         const auto o = response_all_ways(input);
         EXPECT_EQ(o.error, "") << input;
         EXPECT_FALSE(o.complete) << input;
@@ -178,7 +180,8 @@ TEST(parse_response, head_limit_is_an_error_without_waiting_for_the_end)
 {
     parse_limits limits;
     limits.max_head_size = 64;
-    const std::string exact = "HTTP/1.1 101 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nGG: 777\r\n\r\n";
+    const std::string exact =
+        "HTTP/1.1 101 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nGG: 777\r\n\r\n";
     ASSERT_EQ(exact.size(), 64u);
     EXPECT_TRUE(response_all_ways(exact, limits).complete);
     EXPECT_EQ(response_all_ways(exact.substr(0, 62) + "7\r\n\r\n", limits).error, "head_too_large");

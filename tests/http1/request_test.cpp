@@ -72,8 +72,8 @@ TEST(write_upgrade_request, full_request_with_query_subprotocols_extensions_orig
 {
     const std::array<std::string_view, 2> protocols = {"chat", "superchat"};
     const std::array<std::string_view, 1> extensions = {"permessage-deflate; client_max_window_bits"};
-    const std::array<custom_header, 2> headers = {{{"Authorization", "Bearer abc", false, false},
-                                                   {"X-Trace", "1", false, false}}};
+    const std::array<custom_header, 2> headers = {
+        {{"Authorization", "Bearer abc", false, false}, {"X-Trace", "1", false, false}}};
     upgrade_request req;
     req.secure = true;
     req.host = "127.0.0.1";
@@ -96,8 +96,8 @@ TEST(write_upgrade_request, full_request_with_query_subprotocols_extensions_orig
 
 TEST(write_upgrade_request, override_replaces_an_owned_header_in_place)
 {
-    const std::array<custom_header, 2> headers = {{{"host", "virtual.example", false, true},
-                                                   {"Sec-WebSocket-Version", "8", false, true}}};
+    const std::array<custom_header, 2> headers = {
+        {{"host", "virtual.example", false, true}, {"Sec-WebSocket-Version", "8", false, true}}};
     upgrade_request req;
     req.host = "10.0.0.1";
     req.headers = headers;
@@ -112,7 +112,8 @@ TEST(write_upgrade_request, override_replaces_an_owned_header_in_place)
 
 TEST(write_upgrade_request, owned_headers_are_not_duplicated_unless_allowed)
 {
-    for (std::string_view name : {"Host", "upgrade", "CONNECTION", "Sec-WebSocket-Key", "Sec-WebSocket-Version"}) {
+    for (std::string_view name :
+         {"Host", "upgrade", "CONNECTION", "Sec-WebSocket-Key", "Sec-WebSocket-Version"}) {
         const std::array<custom_header, 1> headers = {{{name, "x", false, false}}};
         upgrade_request req;
         req.host = "example.com";
