@@ -54,6 +54,7 @@ struct check_result {
     close_info close;
     std::optional<std::int64_t> rtt_ns; // the frame round trip itself
     unsigned attempts = 1;
+    std::string transcript;            // --verbose: request and response heads, secrets redacted
 
     [[nodiscard]] std::optional<std::int64_t> duration(phase p) const noexcept
     {

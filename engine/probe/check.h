@@ -1,0 +1,27 @@
+// The check coroutine: resolve, connect, upgrade, optional RTT exchange, close — each phase
+// stamped with the reap time of the completion that ends it, judged on its own, and explained.
+#pragma once
+
+#include "engine/dns/client.h"
+#include "engine/runtime/reactor.h"
+#include "engine/runtime/task.h"
+#include "http1/key.h"
+#include "proto/check_result.h"
+#include "proto/check_spec.h"
+
+namespace wsp::probe {
+
+// What a check runs on. All pointers outlive the check; everything is used on the reactor's
+// thread only.
+struct probe_env {
+    rt::reactor* reactor = nullptr;
+    dns::client* dns = nullptr;          // may be null when every URL host is a literal
+    http1::entropy_source* entropy = nullptr; // Sec-WebSocket-Key nonces and mask keys
+    bool transcript = false;             // record request/response heads (secrets redacted)
+};
+
+// Runs `spec` (which must outlive the task) with its retries and returns the verdict. Never
+// throws; every failure becomes a down result with phase, code, class and sentence.
+[[nodiscard]] rt::task<proto::check_result> run_check(probe_env env, const proto::check_spec* spec);
+
+} // namespace wsp::probe

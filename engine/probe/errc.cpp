@@ -1,0 +1,82 @@
+#include "engine/probe/errc.h"
+
+namespace wsp::probe {
+namespace {
+
+std::string_view name(std::uint16_t c) noexcept
+{
+    switch (static_cast<errc>(c)) {
+    case errc::ok: return "ok";
+    case errc::connect_timeout: return "connect_timeout";
+    case errc::upgrade_timeout: return "upgrade_timeout";
+    case errc::closed_before_response: return "closed_before_response";
+    case errc::reset_during_upgrade: return "reset_during_upgrade";
+    case errc::rtt_timeout: return "rtt_timeout";
+    case errc::echo_mismatch: return "echo_mismatch";
+    case errc::server_closed: return "server_closed";
+    case errc::connection_dropped: return "connection_dropped";
+    case errc::connection_reset: return "connection_reset";
+    case errc::invalid_frame: return "invalid_frame";
+    case errc::bad_source_address: return "bad_source_address";
+    case errc::bad_payload: return "bad_payload";
+    case errc::no_address: return "no_address";
+    case errc::overall_timeout: return "overall_timeout";
+    case errc::internal: return "internal";
+    }
+    return "unknown";
+}
+
+wsp::failure_class classify(std::uint16_t c) noexcept
+{
+    using fc = wsp::failure_class;
+    switch (static_cast<errc>(c)) {
+    case errc::ok: return fc::none;
+    case errc::connect_timeout:
+    case errc::upgrade_timeout:
+    case errc::rtt_timeout:
+    case errc::overall_timeout: return fc::timeout;
+    case errc::closed_before_response:
+    case errc::reset_during_upgrade:
+    case errc::server_closed:
+    case errc::connection_dropped:
+    case errc::connection_reset: return fc::peer_closed;
+    case errc::echo_mismatch:
+    case errc::invalid_frame: return fc::protocol;
+    case errc::bad_source_address:
+    case errc::bad_payload: return fc::config;
+    case errc::no_address: return fc::dns;
+    case errc::internal: return fc::internal;
+    }
+    return fc::internal;
+}
+
+std::string_view describe(std::uint16_t c) noexcept
+{
+    switch (static_cast<errc>(c)) {
+    case errc::ok: return "ok";
+    case errc::connect_timeout: return "TCP connect timed out";
+    case errc::upgrade_timeout: return "no upgrade response in time";
+    case errc::closed_before_response: return "connection closed before the upgrade response";
+    case errc::reset_during_upgrade: return "connection reset during the upgrade";
+    case errc::rtt_timeout: return "no reply within the RTT timeout";
+    case errc::echo_mismatch: return "the reply did not equal what was sent";
+    case errc::server_closed: return "the server closed the WebSocket";
+    case errc::connection_dropped: return "TCP dropped without a close frame";
+    case errc::connection_reset: return "connection reset";
+    case errc::invalid_frame: return "invalid frame from the server";
+    case errc::bad_source_address: return "invalid source address";
+    case errc::bad_payload: return "invalid payload";
+    case errc::no_address: return "no address of the requested family";
+    case errc::overall_timeout: return "the check ran out of time";
+    case errc::internal: return "internal error";
+    }
+    return "unknown error";
+}
+
+constexpr wsp::error_domain probe_domain{"probe", &name, &classify, &describe};
+
+} // namespace
+
+const wsp::error_domain& domain_of(errc) noexcept { return probe_domain; }
+
+} // namespace wsp::probe

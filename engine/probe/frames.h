@@ -1,0 +1,55 @@
+// Reads RFC 6455 events from a connection: received bytes are copied from the kernel's provided
+// buffers into a small per-check inbox (so the buffer goes straight back to the ring) and fed to
+// the ws decoder. Sends complete frames.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "engine/runtime/clock.h"
+#include "engine/runtime/recv_stream.h"
+#include "engine/runtime/socket.h"
+#include "engine/runtime/task.h"
+#include "ws/decoder.h"
+
+namespace wsp::probe {
+
+struct read_outcome {
+    enum class kind : std::uint8_t { event = 0, eof = 1, error = 2 };
+    kind what = kind::eof;
+    ws::event ev;         // for kind::event; payload views are valid until the next read
+    wsp::error error;     // for kind::error: decoder (ws errc) or socket/timeout (rt errc)
+    std::int64_t stamp_ns = 0; // reap time of the bytes that completed this outcome
+    [[nodiscard]] bool is_event() const noexcept { return what == kind::event; }
+};
+
+class frame_reader {
+public:
+    // `inbox` must outlive the reader and hold at least one provided buffer (4 KiB).
+    frame_reader(rt::recv_stream& rs, ws::decoder_options opts, std::span<std::uint8_t> inbox) noexcept
+        : rs_(&rs), dec_(opts), inbox_(inbox)
+    {
+    }
+
+    // Bytes that arrived with the 101 head; must fit the inbox. Returns false if they do not.
+    [[nodiscard]] bool preload(std::span<const std::uint8_t> bytes, std::int64_t stamp_ns) noexcept;
+
+    // The next decoder event, or eof, or an error (errc::timeout from the runtime when `until`
+    // passed; the stream stays usable after a timeout).
+    [[nodiscard]] rt::task<read_outcome> next(rt::deadline until);
+
+    // Waits for the peer to close TCP (any further bytes are discarded): true on EOF.
+    [[nodiscard]] rt::task<bool> wait_eof(rt::deadline until);
+
+private:
+    rt::recv_stream* rs_;
+    ws::decoder dec_;
+    std::span<std::uint8_t> inbox_;
+    std::size_t pos_ = 0;
+    std::size_t len_ = 0;
+    std::int64_t stamp_ns_ = 0;
+    rt::recv_chunk pending_;     // a chunk larger than the inbox, consumed in pieces
+    std::size_t pending_off_ = 0;
+};
+
+} // namespace wsp::probe

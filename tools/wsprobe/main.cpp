@@ -1,0 +1,130 @@
+// wsprobe: the command-line front end. Subcommands: check, selfcheck. Exit codes follow the
+// monitoring-plugin convention: 0 up, 1 degraded, 2 down, 3 usage or internal error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/dns/client.h"
+#include "engine/probe/check.h"
+#include "engine/runtime/reactor.h"
+#include "engine/runtime/self_check.h"
+#include "proto/render.h"
+#include "tools/cli/check_options.h"
+
+namespace {
+
+constexpr int exit_up = 0;
+constexpr int exit_degraded = 1;
+constexpr int exit_down = 2;
+constexpr int exit_usage = 3;
+
+constexpr std::string_view usage = R"(usage: wsprobe <command> [options]
+
+Commands:
+  check URL [options]   check a ws:// or wss:// endpoint (wsprobe check --help)
+  selfcheck             report what the io_uring runtime got from this kernel
+
+Exit codes: 0 up, 1 degraded, 2 down, 3 usage or internal error.
+)";
+
+int fail_usage(const std::string& message)
+{
+    std::fprintf(stderr, "wsprobe: %s\n", message.c_str());
+    return exit_usage;
+}
+
+wsp::rt::task<wsp::proto::check_result> check_and_close(wsp::probe::probe_env env, const wsp::proto::check_spec* spec,
+                                                        wsp::dns::client* dns)
+{
+    auto result = co_await wsp::probe::run_check(env, spec);
+    if (dns != nullptr) {
+        co_await dns->close();
+    }
+    co_return result;
+}
+
+int run_check_command(std::span<const std::string_view> args)
+{
+    auto opts = wsp::cli::parse_check_options(args, wsp::cli::environment::system());
+    if (!opts) {
+        return fail_usage(opts.error());
+    }
+    if (opts->help) {
+        std::fputs(wsp::cli::check_usage().data(), stdout);
+        return exit_up;
+    }
+    std::string why;
+    wsp::rt::reactor_config cfg;
+    cfg.sq_entries = 64;
+    cfg.buffer_count = 64;
+    cfg.fd_table_size = 64;
+    auto reactor = wsp::rt::reactor::create(cfg, &why);
+    if (!reactor) {
+        return fail_usage("cannot start the io_uring runtime: " + (why.empty() ? std::string(reactor.error().describe()) : why));
+    }
+    wsp::dns::resolver_options dns_opts;
+    dns_opts.lookup_timeout_ns = static_cast<std::int64_t>(opts->spec.timeouts.dns.count()) * 1'000'000;
+    auto dns = wsp::dns::client::create(**reactor, dns_opts);
+    if (!dns) {
+        return fail_usage("cannot start the DNS resolver: " + std::string(dns.error().describe()));
+    }
+    wsp::http1::openssl_entropy entropy;
+    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose};
+    auto result = wsp::rt::sync_wait(**reactor, check_and_close(env, &opts->spec, dns->get()));
+    dns->reset();
+
+    if (opts->verbose && !result.transcript.empty()) {
+        std::fputs(result.transcript.c_str(), opts->json ? stderr : stdout);
+        if (!opts->json) {
+            std::fputc('\n', stdout);
+        }
+    }
+    const bool color = opts->color == wsp::cli::color_mode::always ||
+                       (opts->color == wsp::cli::color_mode::automatic && ::isatty(STDOUT_FILENO) == 1);
+    const std::string out = opts->json ? wsp::proto::render_json(result) : wsp::proto::render_text(result, {color});
+    std::fputs(out.c_str(), stdout);
+    switch (result.status) {
+    case wsp::proto::check_status::up: return exit_up;
+    case wsp::proto::check_status::degraded: return exit_degraded;
+    case wsp::proto::check_status::down: return exit_down;
+    }
+    return exit_down;
+}
+
+int run_selfcheck()
+{
+    const auto r = wsp::rt::self_check();
+    std::fputs(r.report.c_str(), stdout);
+    return r.ok ? exit_up : exit_usage;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        std::vector<std::string_view> args(argv + 1, argv + argc);
+        if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+            std::fputs(usage.data(), args.empty() ? stderr : stdout);
+            return args.empty() ? exit_usage : exit_up;
+        }
+        if (args[0] == "--version") {
+            std::puts("wsprobe 0.1.0");
+            return exit_up;
+        }
+        if (args[0] == "check") {
+            return run_check_command(std::span<const std::string_view>(args).subspan(1));
+        }
+        if (args[0] == "selfcheck") {
+            return run_selfcheck();
+        }
+        return fail_usage("unknown command '" + std::string(args[0]) + "' (try wsprobe --help)");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wsprobe: internal error: %s\n", e.what());
+        return exit_usage;
+    }
+}
