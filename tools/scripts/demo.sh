@@ -1,9 +1,43 @@
 #!/usr/bin/env bash
 # Sets up, builds (release) and runs the main job: the runtime self-check, then `wsprobe check`
-# against the bundled lab server's healthy and broken scenarios on 127.0.0.1.
+# against the bundled lab server's healthy and broken scenarios, all on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools/scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)"
-build/release/tools/wsprobe selfcheck
+cmake --build --preset release -j "$(nproc)" --target wsprobe wsprobe-lab
+
+bin=build/release/tools
+"$bin/wsprobe" selfcheck
+echo
+
+out=$(mktemp)
+"$bin/wsprobe-lab" --listen 127.0.0.1:0 >"$out" &
+lab=$!
+trap 'kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -f "$out"' EXIT
+for _ in $(seq 100); do
+    grep -q 'listening on' "$out" && break
+    sleep 0.05
+done
+base=$(sed -n 's/.*listening on \(ws:\/\/[^ ]*\).*/\1/p' "$out" | head -n 1)
+[[ -n "$base" ]] || { echo "demo: wsprobe-lab did not start" >&2; exit 1; }
+echo "wsprobe-lab is serving its scenarios at $base"
+echo
+
+run() {
+    echo "\$ wsprobe check $*"
+    "$bin/wsprobe" check "$@" || echo "(exit code $?)"
+    echo
+}
+run "$base/echo" --rtt echo
+run "$base/subprotocol?select=graphql-transport-ws" --expect-subprotocol graphql-transport-ws --rtt echo
+run "$base/status/200"
+run "$base/status/401" -H "Authorization: Bearer demo-secret" --verbose
+run "$base/bad-accept"
+run "$base/no-upgrade"
+run "$base/subprotocol?select=graphql-ws" --expect-subprotocol graphql-transport-ws
+run "$base/close-after-upgrade?code=4401&reason=token%20lacks%20scope"
+run "$base/silent" --rtt echo --rtt-timeout 1s
+run "$base/slow-echo?ms=300" --rtt echo
+run "$base/idle-kill?ms=200" --rtt any
+run "$base/echo" --json --rtt ping
