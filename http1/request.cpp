@@ -98,6 +98,16 @@ bool is_owned(const upgrade_request& req, std::string_view name) noexcept
            (iequals(name, "Origin") && !req.origin.empty());
 }
 
+bool has_override(const upgrade_request& req, std::string_view name) noexcept
+{
+    for (const custom_header& h : req.headers) {
+        if (h.override_owned && iequals(h.name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 failure config_failure(errc code, std::string sentence, std::string_view header, std::string_view received)
 {
     failure f;
@@ -218,9 +228,10 @@ bool is_secret_by_default(std::string_view name) noexcept
     return iequals(name, "Authorization") || iequals(name, "Cookie") || iequals(name, "Proxy-Authorization");
 }
 
-result<void> check_upgrade_request(const upgrade_request& req)
+result<void> check_request_options(const upgrade_request& req)
 {
-    if (!valid_host(req.host)) {
+    // The host only matters when no custom Host header replaces the writer's.
+    if (!has_override(req, "Host") && !valid_host(req.host)) {
         return tl::unexpected(
             config_failure(errc::invalid_host,
                            "The host \"" + printable(req.host) +
@@ -278,7 +289,7 @@ result<void> check_upgrade_request(const upgrade_request& req)
 result<std::size_t> write_upgrade_request(std::span<char> out, const upgrade_request& req,
                                           const websocket_key& key)
 {
-    if (auto ok = check_upgrade_request(req); !ok) {
+    if (auto ok = check_request_options(req); !ok) {
         return tl::unexpected(std::move(ok.error()));
     }
     span_sink sink{out.data(), out.data() + out.size()};
@@ -298,7 +309,7 @@ result<std::size_t> write_upgrade_request(std::span<char> out, const upgrade_req
 
 result<std::string> render_transcript(const upgrade_request& req, const websocket_key& key)
 {
-    if (auto ok = check_upgrade_request(req); !ok) {
+    if (auto ok = check_request_options(req); !ok) {
         return tl::unexpected(std::move(ok.error()));
     }
     transcript_sink sink;

@@ -23,7 +23,8 @@ struct custom_header {
                                  // being rejected as a duplicate
 };
 
-// What the request says. Views must outlive the write or render call only.
+// What the request says. Views must outlive the write or render call only. `host` is not used
+// (nor checked) when a custom Host header with override_owned replaces the writer's.
 struct upgrade_request {
     bool secure = false;                            // wss: the default port is 443, else 80
     std::string_view host;                          // DNS name, IPv4, or IPv6 with or without brackets
@@ -38,21 +39,21 @@ struct upgrade_request {
 // Checks the request options without writing: the same checks write_upgrade_request makes.
 // Errors (class config): invalid_host, invalid_target, invalid_subprotocol, invalid_header_name,
 // invalid_header_value, duplicate_owned_header. The sentence names the header at fault.
-[[nodiscard]] result<void> check_upgrade_request(const upgrade_request& req);
+[[nodiscard]] result<void> check_request_options(const upgrade_request& req);
 
 // Writes the request with `key` into `out`: "GET <target> HTTP/1.1", then Host (port when not the
 // default, IPv6 bracketed), Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Key,
 // Sec-WebSocket-Version: 13, Sec-WebSocket-Protocol (comma list, if any), one
 // Sec-WebSocket-Extensions per offered value, Origin (if set), then the custom headers; a custom
 // header with override_owned replaces the writer's header of that name in place. Returns the
-// bytes written. Errors: those of check_upgrade_request, and buffer_too_small (nothing useful is
+// bytes written. Errors: those of check_request_options, and buffer_too_small (nothing useful is
 // left in `out`). Allocates only on failure.
 [[nodiscard]] result<std::size_t> write_upgrade_request(std::span<char> out, const upgrade_request& req,
                                                         const websocket_key& key);
 
 // The request as text for --verbose: the same lines as written, LF-terminated, without the final
 // empty line, with the value of every secret header shown as <redacted>. Authorization, Cookie
-// and Proxy-Authorization are secret whatever their flag. Errors as check_upgrade_request.
+// and Proxy-Authorization are secret whatever their flag. Errors as check_request_options.
 [[nodiscard]] result<std::string> render_transcript(const upgrade_request& req, const websocket_key& key);
 
 // True when a header named `name` is always redacted (Authorization, Cookie, Proxy-Authorization).
