@@ -1,6 +1,8 @@
 // Fuzz target for http1::parse_request and the server role: whole vs growing-prefix parsing must
 // agree (split in two, and byte by byte for short inputs), and a request the server role accepts
-// must get a 101 that the client's own validator accepts. Any difference aborts.
+// must get a 101 that the client's own validator accepts; a request the writer produces from the
+// input as a custom header must parse back to that header. Any difference aborts.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "http1/handshake.h"
 #include "http1/parser.h"
+#include "http1/request.h"
 #include "http1/server.h"
 
 namespace {
@@ -121,6 +124,46 @@ outcome parse_prefix(const std::uint8_t* data, std::size_t size, std::size_t pre
     return o;
 }
 
+// The writer's output must parse back: any header it accepts comes out of the request parser
+// with the same name and the value minus surrounding whitespace.
+void write_and_reparse(const std::uint8_t* data, std::size_t size)
+{
+    const std::size_t name_len = size == 0 ? 0 : std::min<std::size_t>(data[0] % 24, size - 1);
+    const std::string_view name(reinterpret_cast<const char*>(data) + 1, size == 0 ? 0 : name_len);
+    const std::string_view value(reinterpret_cast<const char*>(data) + 1 + name.size(),
+                                 size == 0 ? 0 : size - 1 - name.size());
+    const custom_header extra[] = {{name, value, false, false}};
+    upgrade_request req;
+    req.host = "example.com";
+    req.headers = extra;
+    std::array<char, 4096> out{};
+    const websocket_key key = websocket_key::from_bytes(std::array<std::uint8_t, 16>{});
+    auto n = write_upgrade_request(out, req, key);
+    if (!n) {
+        if (n.error().sentence.empty()) {
+            std::abort();
+        }
+        return;
+    }
+    std::array<header, 16> storage{};
+    request_head head;
+    auto r = parse_request(std::string_view(out.data(), *n), 0, storage, head);
+    if (!r || !r->complete() || r->head_length != *n || head.headers.empty()) {
+        std::abort();
+    }
+    std::string_view trimmed = value;
+    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
+        trimmed.remove_prefix(1);
+    }
+    while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) {
+        trimmed.remove_suffix(1);
+    }
+    const header& last = head.headers.back();
+    if (last.name != name || last.value != trimmed) {
+        std::abort();
+    }
+}
+
 outcome feed(const std::uint8_t* data, const std::vector<std::size_t>& ends, const parse_limits& limits)
 {
     outcome o;
@@ -166,5 +209,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tight.max_line_length = 48;
     tight.max_headers = 4;
     check(data, size, tight);
+    write_and_reparse(data, size);
     return 0;
 }
