@@ -10,17 +10,11 @@
 namespace wsp::http1 {
 namespace {
 
-using detail::is_field_char;
 using detail::is_ows;
 using detail::is_target_char;
 using detail::is_tchar;
 
 constexpr std::string_view version_prefix = "HTTP/1.";
-
-struct line_error {
-    errc code = errc::ok;
-    [[nodiscard]] explicit operator bool() const noexcept { return code != errc::ok; }
-};
 
 // Limits for a line occupying [start, end): `end` is the LF's index for a complete line, or the
 // input size for a partial one. A limit is crossed at a byte index: the line's at
@@ -234,7 +228,7 @@ wsp::expected<parse_result> walk(std::string_view buf, std::size_t from, std::sp
                 return parse_result{parse_state::complete, e + 1};
             }
             if (count > capacity) {
-                return fail_at(out, e, errc::too_many_headers);
+                return fail_at(out, s, errc::too_many_headers);
             }
             out.headers = storage.first(count);
             return parse_result{parse_state::complete, e + 1};
