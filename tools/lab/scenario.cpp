@@ -1,3 +1,4 @@
+// Request path -> lab scenario routing (the table in scenario.h) and the --list text.
 #include "tools/lab/scenario.h"
 
 #include <charconv>
@@ -120,12 +121,40 @@ std::optional<scenario> route(std::string_view target)
     } else {
         return std::nullopt;
     }
+    s.first_subprotocol = query_param(query, "subprotocol") == std::optional<std::string>("first");
     return s;
+}
+
+std::string_view to_string(scenario_kind kind) noexcept
+{
+    switch (kind) {
+    case scenario_kind::echo: return "echo";
+    case scenario_kind::welcome: return "welcome";
+    case scenario_kind::status: return "status";
+    case scenario_kind::redirect: return "redirect";
+    case scenario_kind::bad_accept: return "bad_accept";
+    case scenario_kind::no_upgrade: return "no_upgrade";
+    case scenario_kind::no_connection: return "no_connection";
+    case scenario_kind::subprotocol: return "subprotocol";
+    case scenario_kind::close_after_upgrade: return "close_after_upgrade";
+    case scenario_kind::silent: return "silent";
+    case scenario_kind::blackhole: return "blackhole";
+    case scenario_kind::slow_upgrade: return "slow_upgrade";
+    case scenario_kind::slow_echo: return "slow_echo";
+    case scenario_kind::idle_kill: return "idle_kill";
+    case scenario_kind::garbage: return "garbage";
+    case scenario_kind::oversized_frame: return "oversized_frame";
+    case scenario_kind::malformed_frame: return "malformed_frame";
+    case scenario_kind::reset_handshake: return "reset";
+    case scenario_kind::drop_after_upgrade: return "drop";
+    }
+    return "unknown";
 }
 
 std::string describe_routes()
 {
     return "/echo                      healthy echo server (pings answered, clean close)\n"
+           "  ?subprotocol=first        (any healthy 101) select the first offered subprotocol\n"
            "/welcome?text=T            sends T right after the 101, then echoes\n"
            "/status/N                  answers the upgrade with status N (200, 401, 403, 429, 500, 503...)\n"
            "/redirect?to=PATH          302 Found with Location\n"

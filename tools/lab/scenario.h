@@ -41,7 +41,13 @@ struct scenario {
     std::string select;   // subprotocol to select
     std::string location; // redirect target
     std::string message;  // welcome text
+    // `?subprotocol=first` on any path that answers a healthy 101: select the client's first
+    // offered subprotocol instead of none.
+    bool first_subprotocol = false;
 };
+
+// The scenario's stable name ("echo", "status", "close_after_upgrade", ...), for logs.
+[[nodiscard]] std::string_view to_string(scenario_kind kind) noexcept;
 
 // Maps a request target ("/status/200", "/slow-upgrade?ms=1500", ...) to a scenario, or nullopt
 // for an unknown path (the lab answers 404).

@@ -1,0 +1,91 @@
+// wsprobe-lab: the fault-injection WebSocket server (tools/lab/server.h) behind a small CLI.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/lab/options.h"
+#include "tools/lab/scenario.h"
+#include "tools/lab/server.h"
+
+namespace {
+
+// Direct-descriptor tables are sized from RLIMIT_NOFILE: take the hard limit so one reactor can
+// hold tens of thousands of connections.
+void raise_descriptor_limit() noexcept
+{
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+int run(const wsp::lab::lab_options& o)
+{
+    raise_descriptor_limit();
+    // Block the stop signals before any thread starts, so every reactor thread inherits the mask
+    // and only sigwait below receives them.
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &stop_set, nullptr);
+
+    wsp::lab::server_config cfg;
+    cfg.listen = o.listen;
+    cfg.threads = o.threads;
+    cfg.log = o.log;
+    std::string diagnostic;
+    auto s = wsp::lab::server::start(cfg, &diagnostic);
+    if (!s) {
+        std::fprintf(stderr, "wsprobe-lab: %s\n",
+                     diagnostic.empty() ? std::string(s.error().describe()).c_str() : diagnostic.c_str());
+        return 1;
+    }
+    for (const auto& a : (*s)->local_addresses()) {
+        std::printf("wsprobe-lab listening on ws://%s\n", a.to_string().c_str());
+    }
+    std::fflush(stdout);
+    int sig = 0;
+    while (::sigwait(&stop_set, &sig) != 0) {
+    }
+    (*s)->stop();
+    if (o.log) {
+        const auto st = (*s)->stats();
+        std::fprintf(stderr, "wsprobe-lab: stopped on %s after %llu connections (%llu upgraded)\n",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM", static_cast<unsigned long long>(st.accepted),
+                     static_cast<unsigned long long>(st.upgraded));
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    auto o = wsp::lab::parse_options(args);
+    if (!o) {
+        std::fprintf(stderr, "wsprobe-lab: %s (see --help)\n", o.error().c_str());
+        return 3;
+    }
+    if (o->help) {
+        std::fputs(wsp::lab::usage().c_str(), stdout);
+        return 0;
+    }
+    if (o->list) {
+        std::fputs(wsp::lab::describe_routes().c_str(), stdout);
+        return 0;
+    }
+    try {
+        return run(*o);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wsprobe-lab: %s\n", e.what());
+        return 1;
+    }
+}

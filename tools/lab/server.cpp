@@ -1,0 +1,221 @@
+// The lab server: listeners opened up front, one shard (accept loops, connections, buffer pool)
+// per reactor of a cluster, and a shutdown that cancels everything and waits for every close.
+#include "tools/lab/server.h"
+
+#include <atomic>
+#include <cerrno>
+#include <utility>
+
+#include "engine/runtime/acceptor.h"
+#include "engine/runtime/cluster.h"
+#include "engine/runtime/ops.h"
+#include "engine/runtime/socket.h"
+#include "tools/lab/log.h"
+#include "tools/lab/pipe.h"
+
+namespace wsp::lab {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct shard;
+
+// Delivered to a shard's reactor by server::stop(): marks the shard stopping and cancels every
+// operation and timer on that reactor (all of them belong to the lab). Accept loops end on
+// -ECANCELED; connections see errc::cancelled, skip every further wait and close.
+struct stop_message : rt::message {
+    explicit stop_message(shard* s) noexcept : message(&stop_message::deliver), owner(s) {}
+    static void deliver(rt::message& m, rt::reactor& r, std::int32_t status) noexcept;
+    shard* owner;
+};
+
+struct shard {
+    shard(const session_limits& limits, log_sink* log) : stop(this)
+    {
+        env.limits = limits;
+        env.pool = &pool;
+        env.log = log;
+        env.counters = &counters;
+    }
+    shard(const shard&) = delete;
+    shard& operator=(const shard&) = delete;
+
+    buffer_pool pool;
+    session_counters counters;
+    std::atomic<std::uint64_t> accept_errors{0};
+    session_env env;
+    rt::scope accepting;
+    rt::scope connections;
+    stop_message stop;
+};
+
+void stop_message::deliver(rt::message& m, rt::reactor& r, std::int32_t status) noexcept
+{
+    if (status < 0) {
+        return; // not delivered: the cluster's own drain cancels everything after its grace period
+    }
+    auto& sm = static_cast<stop_message&>(m);
+    sm.owner->env.stopping = true;
+    r.cancel_all();
+}
+
+rt::task<void> connection(shard* sh, rt::socket s)
+{
+    sh->counters.accepted.fetch_add(1, std::memory_order_relaxed);
+    sh->counters.active.fetch_add(1, std::memory_order_relaxed);
+    {
+        tcp_pipe pipe(*sh->env.reactor, s);
+        co_await pipe.configure();
+        co_await serve_connection(&sh->env, &pipe);
+    }
+    sh->counters.active.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// True for accept failures that mean "out of descriptors or memory right now": back off briefly
+// instead of spinning (the multishot accept ended; the next call re-arms it).
+bool is_resource_shortage(std::int32_t res) noexcept
+{
+    return res == -ENFILE || res == -EMFILE || res == -ENOBUFS || res == -ENOMEM;
+}
+
+rt::task<void> accept_loop(shard* sh, const rt::listener* l)
+{
+    rt::reactor& r = *sh->env.reactor;
+    rt::acceptor acc(r, *l);
+    for (;;) {
+        const rt::io_result res = co_await acc.next();
+        if (res.ok()) {
+            if (sh->env.stopping) {
+                (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
+                break;
+            }
+            sh->connections.spawn(connection(sh, rt::socket{res.res}));
+            continue;
+        }
+        // Only shutdown cancels the accept (stop_message or the cluster's drain).
+        if (res.res == -ECANCELED || sh->env.stopping) {
+            break;
+        }
+        sh->accept_errors.fetch_add(1, std::memory_order_relaxed);
+        if (is_resource_shortage(res.res)) {
+            const rt::io_result slept = co_await rt::sleep_op(r, 10ms);
+            if (slept.res != 0) {
+                break;
+            }
+        }
+    }
+    co_await acc.stop();
+    // Connections accepted before the cancel took effect are still queued: refuse them.
+    for (;;) {
+        const rt::io_result res = co_await acc.next();
+        if (!res.ok()) {
+            break;
+        }
+        (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
+    }
+}
+
+rt::task<void> run_shard(shard* sh, const std::vector<rt::listener>* listeners)
+{
+    sh->env.reactor = rt::reactor::current();
+    for (const rt::listener& l : *listeners) {
+        sh->accepting.spawn(accept_loop(sh, &l));
+    }
+    co_await sh->accepting.join();
+    co_await sh->connections.join();
+}
+
+} // namespace
+
+struct server::impl {
+    server_config cfg;
+    std::unique_ptr<log_sink> log;
+    std::vector<rt::listener> listeners;
+    std::vector<rt::address> addresses;
+    std::vector<std::unique_ptr<shard>> shards;
+    std::unique_ptr<rt::cluster> cluster;
+    bool stopped = false;
+};
+
+server::server(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+
+server::~server() { stop(); }
+
+const std::vector<rt::address>& server::local_addresses() const noexcept { return impl_->addresses; }
+
+server_stats server::stats() const noexcept
+{
+    server_stats s;
+    for (const auto& sh : impl_->shards) {
+        const session_counters& c = sh->counters;
+        s.accepted += c.accepted.load(std::memory_order_relaxed);
+        s.active += c.active.load(std::memory_order_relaxed);
+        s.upgraded += c.upgraded.load(std::memory_order_relaxed);
+        s.answered += c.answered.load(std::memory_order_relaxed);
+        s.no_request += c.no_request.load(std::memory_order_relaxed);
+        s.messages += c.messages.load(std::memory_order_relaxed);
+        s.accept_errors += sh->accept_errors.load(std::memory_order_relaxed);
+    }
+    return s;
+}
+
+wsp::expected<std::unique_ptr<server>> server::start(const server_config& cfg, std::string* diagnostic)
+{
+    auto p = std::make_unique<impl>();
+    p->cfg = cfg;
+    if (p->cfg.listen.empty()) {
+        p->cfg.listen.push_back(rt::address::loopback_v4(0));
+    }
+    for (const rt::address& a : p->cfg.listen) {
+        auto l = rt::listener::open(a);
+        if (!l) {
+            if (diagnostic != nullptr) {
+                *diagnostic = "cannot listen on " + a.to_string() + ": " + std::string(l.error().describe());
+            }
+            return wsp::unexpected(l.error());
+        }
+        p->addresses.push_back(l->local());
+        p->listeners.push_back(std::move(*l));
+    }
+    if (p->cfg.log) {
+        p->log = std::make_unique<log_sink>(p->cfg.log_fd);
+    }
+    rt::cluster_config cc;
+    cc.threads = p->cfg.threads;
+    cc.reactor = p->cfg.reactor;
+    cc.handle_signals = false;
+    cc.shutdown_grace = p->cfg.limits.close_timeout + 1s;
+    auto c = rt::cluster::start(cc, diagnostic);
+    if (!c) {
+        return wsp::unexpected(c.error());
+    }
+    p->cluster = std::move(*c);
+    for (std::size_t i = 0; i < p->cluster->size(); ++i) {
+        p->shards.push_back(std::make_unique<shard>(p->cfg.limits, p->log.get()));
+    }
+    for (std::size_t i = 0; i < p->shards.size(); ++i) {
+        auto ok = p->cluster->spawn(i, run_shard(p->shards[i].get(), &p->listeners));
+        if (!ok) {
+            if (diagnostic != nullptr) {
+                *diagnostic = "cannot start reactor " + std::to_string(i) + ": " + std::string(ok.error().describe());
+            }
+            p->cluster->join();
+            return wsp::unexpected(ok.error());
+        }
+    }
+    return std::unique_ptr<server>(new server(std::move(p)));
+}
+
+void server::stop()
+{
+    if (impl_ == nullptr || impl_->stopped) {
+        return;
+    }
+    impl_->stopped = true;
+    for (std::size_t i = 0; i < impl_->shards.size(); ++i) {
+        (void)impl_->cluster->post(i, impl_->shards[i]->stop);
+    }
+    impl_->cluster->join();
+}
+
+} // namespace wsp::lab

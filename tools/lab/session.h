@@ -1,0 +1,59 @@
+// One lab connection, written against a byte pipe (pipe.h): read the request head (RFC 7230 §3),
+// send the scenario's answer (answer.h), then run the WebSocket phase (RFC 6455 §5-§7) the way
+// the scenario misbehaves.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "engine/runtime/reactor.h"
+#include "engine/runtime/task.h"
+#include "tools/lab/buffer_pool.h"
+#include "tools/lab/pipe.h"
+
+namespace wsp::lab {
+
+class log_sink;
+
+struct session_limits {
+    std::chrono::milliseconds head_timeout{10'000};  // the whole request head must arrive within this
+    std::chrono::milliseconds hold_timeout{60'000};  // silent: hold this long; blackhole: close after this idle
+    std::chrono::milliseconds close_timeout{2'000};  // waiting for the client's close frame or FIN
+    std::chrono::milliseconds send_timeout{10'000};  // a client that does not read is dropped (RST)
+    std::uint64_t max_message_size = std::uint64_t{1} << 20; // larger messages are closed with 1009
+};
+
+// Counters a server reads from any thread (relaxed; each is written by one reactor).
+struct session_counters {
+    std::atomic<std::uint64_t> accepted{0};
+    std::atomic<std::uint64_t> active{0};       // connections currently open
+    std::atomic<std::uint64_t> upgraded{0};     // 101 answers sent
+    std::atomic<std::uint64_t> answered{0};     // other HTTP answers sent (status, 4xx, redirect)
+    std::atomic<std::uint64_t> no_request{0};   // closed before a complete head (timeout, EOF)
+    std::atomic<std::uint64_t> messages{0};     // data messages echoed
+};
+
+// What the connections of one reactor share. Owned by that reactor's shard; every field is used
+// on the reactor's thread only, except the counters.
+struct session_env {
+    rt::reactor* reactor = nullptr;
+    session_limits limits{};
+    buffer_pool* pool = nullptr;
+    log_sink* log = nullptr;          // nullptr: no log lines
+    session_counters* counters = nullptr;
+    std::uint64_t next_seed = 0;      // varies the garbage answer per connection
+    // Set by the shard on shutdown before it cancels every operation: connections then skip
+    // every wait and close (echo connections first send close 1001).
+    bool stopping = false;
+};
+
+// Serves one connection to completion and closes it (the pipe is closed when this returns).
+// Never throws on peer input. Steady-state echo allocates nothing: head and message buffers are
+// borrowed from env->pool only while in use.
+template <byte_pipe Pipe>
+[[nodiscard]] rt::task<void> serve_connection(session_env* env, Pipe* pipe);
+
+extern template rt::task<void> serve_connection<tcp_pipe>(session_env* env, tcp_pipe* pipe);
+
+} // namespace wsp::lab
