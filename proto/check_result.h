@@ -39,6 +39,21 @@ struct negotiated_info {
     std::optional<std::uint16_t> status; // status code the upgrade got, whatever it was
 };
 
+// What a wss:// handshake negotiated and what the server's certificate says.
+struct tls_info {
+    std::string version;             // "TLSv1.3"
+    std::string cipher;
+    std::string alpn;                // "" if none
+    std::string subject;             // leaf subject, RFC 2253
+    std::string issuer;
+    std::vector<std::string> names;  // SAN DNS and IP entries
+    std::string not_after;           // leaf, ISO 8601
+    std::string chain_not_after;     // earliest in the chain, ISO 8601
+    std::int64_t days_left = 0;      // until chain_not_after
+    std::string verify = "ok";       // "ok" or the verification problem (reported with --insecure)
+    bool resumed = false;
+};
+
 struct check_result {
     check_status status = check_status::down;
     std::optional<phase> failed_phase;
@@ -51,6 +66,7 @@ struct check_result {
     std::string url;
     std::string peer_address;          // "127.0.0.1:8080" / "[::1]:443"
     negotiated_info negotiated;
+    std::optional<tls_info> tls;       // wss:// only
     close_info close;
     std::optional<std::int64_t> rtt_ns; // the frame round trip itself
     unsigned attempts = 1;

@@ -42,6 +42,17 @@ struct check_thresholds {
     std::optional<millis> connect_degraded; // DNS+TCP+TLS; off unless set
 };
 
+// wss:// options (RFC 8446 / RFC 6066 SNI); the CLI turns them into one TLS context per run.
+struct tls_options {
+    std::optional<std::string> ca_file;   // trust these CAs instead of the system store
+    bool insecure = false;                // continue despite certificate errors (still reported)
+    std::optional<std::string> cert_file; // client certificate (mTLS)
+    std::optional<std::string> key_file;
+    bool min_tls13 = false;               // refuse TLS 1.2
+    unsigned cert_warn_days = 14;         // degraded when the chain expires within this many days
+    bool resume = false;                  // keep a per-target session cache and report resumption
+};
+
 struct check_spec {
     ws_url url;
     std::vector<header_field> headers;           // custom headers, in order
@@ -58,6 +69,7 @@ struct check_spec {
     address_family family = address_family::any;
     std::optional<std::string> source_address;    // bind before connect
     std::size_t max_message_size = 1 << 20;
+    tls_options tls;
 };
 
 } // namespace wsp::proto

@@ -44,6 +44,20 @@ std::string phase_detail(const check_result& r, phase p)
 {
     switch (p) {
     case phase::tcp: return r.peer_address.empty() ? "" : "connected to " + r.peer_address;
+    case phase::tls: {
+        if (!r.tls) {
+            return "";
+        }
+        std::string s = r.tls->version + " " + r.tls->cipher;
+        if (!r.tls->alpn.empty()) {
+            s += ", ALPN " + r.tls->alpn;
+        }
+        if (r.tls->resumed) {
+            s += ", resumed";
+        }
+        s += ", certificate expires " + r.tls->chain_not_after + " (" + std::to_string(r.tls->days_left) + " days)";
+        return s;
+    }
     case phase::upgrade: {
         std::string s = r.negotiated.status ? std::to_string(*r.negotiated.status) : "";
         if (r.negotiated.subprotocol) {
@@ -85,11 +99,13 @@ std::string render_text(const check_result& r, text_style style)
         }
         out += "  ";
         pad(out, to_string(p), 10);
-        pad(out, r.phase_ns[i] ? format_ms(*r.phase_ns[i]) : "-", 11);
-        if (failed) {
-            out += style.color ? std::string(red) + "FAILED" + std::string(reset) : "FAILED";
+        const std::string detail = failed ? (style.color ? std::string(red) + "FAILED" + std::string(reset) : "FAILED")
+                                          : phase_detail(r, p);
+        if (detail.empty()) {
+            out += r.phase_ns[i] ? format_ms(*r.phase_ns[i]) : "-";
         } else {
-            out += phase_detail(r, p);
+            pad(out, r.phase_ns[i] ? format_ms(*r.phase_ns[i]) : "-", 11);
+            out += detail;
         }
         out += '\n';
     }
@@ -186,6 +202,29 @@ std::string render_json(const check_result& r)
     }
     w.end_array();
     w.end_object();
+    w.key("tls");
+    if (r.tls) {
+        const auto& t = *r.tls;
+        w.begin_object();
+        w.key("version").value(t.version);
+        w.key("cipher").value(t.cipher);
+        w.key("alpn").value(t.alpn);
+        w.key("subject").value(t.subject);
+        w.key("issuer").value(t.issuer);
+        w.key("names").begin_array();
+        for (const auto& n : t.names) {
+            w.value(n);
+        }
+        w.end_array();
+        w.key("not_after").value(t.not_after);
+        w.key("chain_not_after").value(t.chain_not_after);
+        w.key("days_left").value(t.days_left);
+        w.key("verify").value(t.verify);
+        w.key("resumed").value(t.resumed);
+        w.end_object();
+    } else {
+        w.null();
+    }
     w.key("close").begin_object();
     w.key("by").value(to_string(r.close.by));
     w.key("code");

@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/dns/error.h"
 #include "engine/probe/errc.h"
 #include "engine/probe/frames.h"
+#include "engine/probe/pipe.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/errc.h"
 #include "engine/runtime/ops.h"
@@ -18,6 +21,8 @@
 #include "http1/handshake.h"
 #include "http1/request.h"
 #include "proto/verdict.h"
+#include "tls/error.h"
+#include "tls/session.h"
 #include "ws/close.h"
 #include "ws/utf8.h"
 
@@ -38,6 +43,7 @@ struct attempt {
     const check_spec& spec;
     check_result& res;
     std::int64_t overall_end_ns;
+    bool degraded = false; // a warning that lowers the verdict was recorded
 
     [[nodiscard]] rt::deadline until(proto::millis phase_timeout) const noexcept
     {
@@ -193,7 +199,7 @@ struct conn_buffers {
 
 // Upgrade phase over an established connection. On success `leftover` is how many bytes at the
 // start of buf->inbox are frame data that arrived with the head.
-rt::task<bool> upgrade(attempt& a, rt::socket sock, rt::recv_stream& rs, conn_buffers* buf,
+rt::task<bool> upgrade(attempt& a, byte_pipe& pipe, conn_buffers* buf,
                        std::int64_t connected_ns, std::size_t* leftover, std::int64_t* upgraded_ns)
 {
     const auto& spec = a.spec;
@@ -238,7 +244,7 @@ rt::task<bool> upgrade(attempt& a, rt::socket sock, rt::recv_stream& rs, conn_bu
     }
     const rt::deadline until = a.until(spec.timeouts.upgrade);
     const auto* req_bytes = reinterpret_cast<const std::byte*>(buf->request.data());
-    const rt::io_result sent = co_await rt::send_all_op(*a.env.reactor, sock, {req_bytes, *written}, until);
+    const rt::io_result sent = co_await pipe.send({req_bytes, *written}, until);
     if (!sent.ok()) {
         const wsp::error e = sent.error();
         a.res.set_duration(phase::upgrade, rt::mono_now() - connected_ns);
@@ -266,27 +272,27 @@ rt::task<bool> upgrade(attempt& a, rt::socket sock, rt::recv_stream& rs, conn_bu
     std::size_t len = 0;
     std::size_t prev = 0;
     for (;;) {
-        auto chunk = co_await rs.next(until);
-        if (!chunk.is_data()) {
-            a.res.set_duration(phase::upgrade, chunk.stamp_ns() - connected_ns);
+        auto chunk = co_await pipe.recv(until);
+        if (chunk.what != pipe_read::kind::data) {
+            a.res.set_duration(phase::upgrade, chunk.stamp_ns - connected_ns);
             if (len > 0 && a.env.transcript) {
                 a.res.transcript += response_transcript({head, len});
             }
             const std::string got = len == 0 ? "" : " after " + std::to_string(len) + " bytes of an incomplete HTTP response";
-            if (chunk.is_eof()) {
+            if (chunk.what == pipe_read::kind::eof) {
                 a.res.fail(phase::upgrade, errc::closed_before_response,
                            "The server closed the connection without answering the upgrade request" + got);
-            } else if (chunk.error() == rt::errc::timeout) {
+            } else if (chunk.error == rt::errc::timeout) {
                 a.res.fail(phase::upgrade, errc::upgrade_timeout,
                            "No response to the upgrade request within " + ms_text(spec.timeouts.upgrade) + got);
             } else {
                 a.res.fail(phase::upgrade, errc::reset_during_upgrade,
                            "The connection was reset during the upgrade" + got + " (" +
-                               std::string(chunk.error().describe()) + ")");
+                               std::string(chunk.error.describe()) + ")");
             }
             co_return false;
         }
-        const auto bytes = chunk.bytes();
+        const auto bytes = chunk.bytes;
         const std::size_t n = std::min(bytes.size(), buf->inbox.size() - len);
         std::memcpy(head + len, bytes.data(), n);
         len += n;
@@ -294,7 +300,7 @@ rt::task<bool> upgrade(attempt& a, rt::socket sock, rt::recv_stream& rs, conn_bu
         prev = len;
         if (!checked) {
             const auto& f = checked.error();
-            a.res.set_duration(phase::upgrade, chunk.stamp_ns() - connected_ns);
+            a.res.set_duration(phase::upgrade, chunk.stamp_ns - connected_ns);
             if (f.status != 0) {
                 a.res.negotiated.status = static_cast<std::uint16_t>(f.status);
             }
@@ -306,8 +312,8 @@ rt::task<bool> upgrade(attempt& a, rt::socket sock, rt::recv_stream& rs, conn_bu
         }
         if (checked->has_value()) {
             const auto& neg = **checked;
-            a.res.set_duration(phase::upgrade, chunk.stamp_ns() - connected_ns);
-            *upgraded_ns = chunk.stamp_ns();
+            a.res.set_duration(phase::upgrade, chunk.stamp_ns - connected_ns);
+            *upgraded_ns = chunk.stamp_ns;
             a.res.negotiated.status = 101;
             if (!neg.subprotocol.empty()) {
                 a.res.negotiated.subprotocol = std::string(neg.subprotocol);
@@ -353,19 +359,19 @@ ws::mask_key next_mask(http1::entropy_source& e)
     return {bytes[0], bytes[1], bytes[2], bytes[3]};
 }
 
-rt::task<bool> send_frame(attempt& a, rt::socket sock, std::span<const std::uint8_t> frame, rt::deadline until)
+rt::task<bool> send_frame(byte_pipe& pipe, std::span<const std::uint8_t> frame, rt::deadline until)
 {
     const auto* p = reinterpret_cast<const std::byte*>(frame.data());
-    const rt::io_result r = co_await rt::send_all_op(*a.env.reactor, sock, {p, frame.size()}, until);
+    const rt::io_result r = co_await pipe.send({p, frame.size()}, until);
     co_return r.ok();
 }
 
 // Answers a server ping with a pong carrying the same payload (RFC 6455 §5.5.2).
-rt::task<void> answer_ping(attempt& a, rt::socket sock, std::span<const std::uint8_t> payload, rt::deadline until)
+rt::task<void> answer_ping(attempt& a, byte_pipe& pipe, std::span<const std::uint8_t> payload, rt::deadline until)
 {
     std::array<std::uint8_t, 2 + 4 + 125> frame{};
     if (auto n = ws::build_pong(frame, payload, next_mask(*a.env.entropy))) {
-        (void)co_await send_frame(a, sock, std::span<const std::uint8_t>(frame.data(), *n), until);
+        (void)co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until);
     }
 }
 
@@ -430,7 +436,7 @@ std::string preview(std::span<const std::uint8_t> bytes)
 }
 
 // RTT phase: echo, any or ping. Returns false when the check is down.
-rt::task<bool> round_trip(attempt& a, rt::socket sock, frame_reader& rd, ws_state& st, std::int64_t upgraded_ns)
+rt::task<bool> round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st, std::int64_t upgraded_ns)
 {
     const auto& spec = a.spec;
     const rt::deadline until = a.until(spec.timeouts.rtt);
@@ -452,7 +458,7 @@ rt::task<bool> round_trip(attempt& a, rt::socket sock, frame_reader& rd, ws_stat
             co_return false;
         }
         sent_ns = rt::mono_now();
-        if (!co_await send_frame(a, sock, std::span<const std::uint8_t>(frame.data(), *n), until)) {
+        if (!co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until)) {
             a.res.set_duration(phase::rtt, rt::mono_now() - sent_ns);
             st.failed = true;
             a.res.fail(phase::rtt, errc::connection_reset, "The connection failed while sending the RTT frame");
@@ -507,7 +513,7 @@ rt::task<bool> round_trip(attempt& a, rt::socket sock, frame_reader& rd, ws_stat
             break;
         case ws::event_kind::control:
             if (ev.op == ws::opcode::ping) {
-                co_await answer_ping(a, sock, ev.payload, until);
+                co_await answer_ping(a, pipe, ev.payload, until);
             } else if (ev.op == ws::opcode::pong) {
                 if (spec.rtt == proto::rtt_mode::ping && std::equal(ev.payload.begin(), ev.payload.end(),
                                                                     payload.begin(), payload.end())) {
@@ -527,14 +533,74 @@ rt::task<bool> round_trip(attempt& a, rt::socket sock, frame_reader& rd, ws_stat
 }
 
 
-void warn(attempt& a, std::string why)
+// Records a warning; `degrade` lowers an otherwise healthy verdict to degraded.
+void warn(attempt& a, std::string why, bool degrade = true)
 {
     a.res.warnings.push_back(std::move(why));
+    a.degraded = a.degraded || degrade;
+}
+
+// TLS phase (wss): handshake with SNI/ALPN/verification from the context, then the facts.
+rt::task<bool> tls_phase(attempt& a, byte_pipe& pipe, std::optional<tls::session>* session, std::int64_t connected_ns,
+                         std::int64_t* done_ns)
+{
+    if (a.env.tls == nullptr) {
+        a.res.fail(phase::tls, errc::internal, "No TLS context was configured for wss:// checks");
+        co_return false;
+    }
+    const auto& spec = a.spec;
+    auto s = tls::session::client(*a.env.tls, spec.url.host, spec.tls.resume ? a.env.tls_cache : nullptr,
+                                  spec.url.authority());
+    if (!s) {
+        a.res.fail(phase::tls, s.error(), "Could not start a TLS session: " + std::string(s.error().describe()));
+        co_return false;
+    }
+    session->emplace(std::move(*s));
+    auto r = co_await pipe.start_tls(&**session, a.until(spec.timeouts.tls), done_ns);
+    a.res.set_duration(phase::tls, *done_ns - connected_ns);
+    if (!r) {
+        const wsp::error& e = r.error();
+        if (e == rt::errc::timeout) {
+            a.res.fail(phase::tls, errc::tls_timeout,
+                       "The TLS handshake did not complete within " + ms_text(spec.timeouts.tls));
+        } else if (e.module() == "tls") {
+            const std::string& why = (*session)->failure_text();
+            a.res.fail(phase::tls, e, why.empty() ? std::string(e.describe()) : why);
+        } else {
+            a.res.fail(phase::tls, errc::tls_connection_failed,
+                       "The connection failed during the TLS handshake: " + std::string(e.describe()));
+        }
+        co_return false;
+    }
+    const tls::tls_facts f = (*session)->facts();
+    proto::tls_info info;
+    info.version = f.version;
+    info.cipher = f.cipher;
+    info.alpn = f.alpn;
+    info.subject = f.leaf_subject;
+    info.issuer = f.issuer;
+    info.names = f.san_dns;
+    info.names.insert(info.names.end(), f.san_ip.begin(), f.san_ip.end());
+    info.not_after = f.leaf_not_after_iso;
+    info.chain_not_after = f.chain_not_after_iso;
+    info.days_left = f.chain_days_left(static_cast<std::int64_t>(std::time(nullptr)));
+    info.resumed = f.resumed;
+    if (f.verify_code != 0) {
+        info.verify = f.verify_text;
+        warn(a, "Certificate problem ignored (--insecure): " + f.verify_text, false);
+    }
+    if (info.days_left < static_cast<std::int64_t>(spec.tls.cert_warn_days)) {
+        warn(a, "The certificate chain expires in " + std::to_string(info.days_left) + " days (" +
+                    info.chain_not_after + "), within the " + std::to_string(spec.tls.cert_warn_days) +
+                    "-day warning window");
+    }
+    a.res.tls = std::move(info);
+    co_return true;
 }
 
 // Close phase: our close 1000, the server's close frame, then the server closes TCP first
 // (RFC 6455 §7.1.1). A server that already closed gets its code echoed (§5.5.1).
-rt::task<void> close_phase(attempt& a, rt::socket sock, frame_reader& rd, ws_state& st, std::int64_t upgraded_ns)
+rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st, std::int64_t upgraded_ns)
 {
     if (st.eof_seen) {
         co_return;
@@ -544,7 +610,7 @@ rt::task<void> close_phase(attempt& a, rt::socket sock, frame_reader& rd, ws_sta
     if (st.server_close_seen) {
         const std::uint16_t code = ws::is_valid_wire_close_code(st.server_code) ? st.server_code : 1000;
         if (auto n = ws::build_close(frame, code, "", next_mask(*a.env.entropy))) {
-            st.close_sent = co_await send_frame(a, sock, std::span<const std::uint8_t>(frame.data(), *n), until);
+            st.close_sent = co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until);
         }
         st.eof_seen = co_await rd.wait_eof(until);
         co_return;
@@ -553,7 +619,7 @@ rt::task<void> close_phase(attempt& a, rt::socket sock, frame_reader& rd, ws_sta
     const std::uint16_t our_code = protocol_error ? 1002 : 1000;
     auto n = ws::build_close(frame, our_code, "", next_mask(*a.env.entropy));
     const std::int64_t start = rt::mono_now();
-    if (!n || !co_await send_frame(a, sock, std::span<const std::uint8_t>(frame.data(), *n), until)) {
+    if (!n || !co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until)) {
         if (!st.failed) {
             warn(a, "Could not send the close frame; the connection was already broken");
         }
@@ -586,7 +652,7 @@ rt::task<void> close_phase(attempt& a, rt::socket sock, frame_reader& rd, ws_sta
             continue; // data still in flight from the server is discarded
         }
         if (ev.op == ws::opcode::ping) {
-            co_await answer_ping(a, sock, ev.payload, until);
+            co_await answer_ping(a, pipe, ev.payload, until);
             continue;
         }
         if (ev.op != ws::opcode::close) {
@@ -630,19 +696,26 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
     ws_state st;
     {
         rt::recv_stream rs(*env.reactor, conn.sock);
+        byte_pipe pipe(*env.reactor, conn.sock, rs);
+        std::optional<tls::session> tls_session;
+        std::int64_t ready_ns = conn.done_ns;
+        bool ok = !spec->url.secure || co_await tls_phase(a, pipe, &tls_session, conn.done_ns, &ready_ns);
         std::size_t leftover = 0;
         std::int64_t upgraded_ns = 0;
-        if (co_await upgrade(a, conn.sock, rs, buf.get(), conn.done_ns, &leftover, &upgraded_ns)) {
+        if (ok && co_await upgrade(a, pipe, buf.get(), ready_ns, &leftover, &upgraded_ns)) {
             ws::decoder_options opts;
             opts.local = ws::role::client;
             opts.permessage_deflate = has_extension(*res, "permessage-deflate");
             opts.max_message_size = spec->max_message_size;
-            frame_reader rd(rs, opts, buf->inbox);
+            frame_reader rd(pipe, opts, buf->inbox);
             (void)rd.preload(std::span<const std::uint8_t>(buf->inbox.data(), leftover), upgraded_ns);
             if (spec->rtt != proto::rtt_mode::none) {
-                (void)co_await round_trip(a, conn.sock, rd, st, upgraded_ns);
+                (void)co_await round_trip(a, pipe, rd, st, upgraded_ns);
             }
-            co_await close_phase(a, conn.sock, rd, st, upgraded_ns);
+            co_await close_phase(a, pipe, rd, st, upgraded_ns);
+        }
+        if (tls_session && !st.eof_seen && tls_session->handshake_done()) {
+            co_await pipe.send_close_notify(rt::deadline{rt::mono_now() + 100'000'000});
         }
         co_await rs.stop();
     }
@@ -650,7 +723,7 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
     // no TIME_WAIT per check (runtime socket.h, close_mode).
     (void)co_await rt::close_socket(*env.reactor, conn.sock, st.eof_seen ? rt::close_mode::graceful : rt::close_mode::abort);
     if (!res->failed_phase) {
-        res->status = res->warnings.empty() ? proto::check_status::up : proto::check_status::degraded;
+        res->status = a.degraded ? proto::check_status::degraded : proto::check_status::up;
     }
 }
 

@@ -6,6 +6,8 @@
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/task.h"
 #include "http1/key.h"
+#include "tls/context.h"
+#include "tls/session_cache.h"
 #include "proto/check_result.h"
 #include "proto/check_spec.h"
 
@@ -18,6 +20,8 @@ struct probe_env {
     dns::client* dns = nullptr;          // may be null when every URL host is a literal
     http1::entropy_source* entropy = nullptr; // Sec-WebSocket-Key nonces and mask keys
     bool transcript = false;             // record request/response heads (secrets redacted)
+    const tls::context* tls = nullptr;   // client context for wss:// (null: wss checks fail)
+    tls::session_cache* tls_cache = nullptr; // used when the spec asks for --tls-resume
 };
 
 // Runs `spec` (which must outlive the task) with its retries and returns the verdict. Never

@@ -22,6 +22,8 @@ std::string_view name(std::uint16_t c) noexcept
     case errc::no_address: return "no_address";
     case errc::overall_timeout: return "overall_timeout";
     case errc::internal: return "internal";
+    case errc::tls_timeout: return "tls_timeout";
+    case errc::tls_connection_failed: return "tls_connection_failed";
     }
     return "unknown";
 }
@@ -46,6 +48,8 @@ wsp::failure_class classify(std::uint16_t c) noexcept
     case errc::bad_payload: return fc::config;
     case errc::no_address: return fc::dns;
     case errc::internal: return fc::internal;
+    case errc::tls_timeout: return fc::timeout;
+    case errc::tls_connection_failed: return fc::peer_closed;
     }
     return fc::internal;
 }
@@ -69,6 +73,8 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::no_address: return "no address of the requested family";
     case errc::overall_timeout: return "the check ran out of time";
     case errc::internal: return "internal error";
+    case errc::tls_timeout: return "TLS handshake timed out";
+    case errc::tls_connection_failed: return "connection failed during the TLS handshake";
     }
     return "unknown error";
 }

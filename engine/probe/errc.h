@@ -25,6 +25,8 @@ enum class errc : std::uint16_t {
     no_address = 13,            // DNS gave no address of the requested family
     overall_timeout = 14,       // the whole check ran out of time
     internal = 15,              // a bug or resource failure inside wsprobe
+    tls_timeout = 16,           // the TLS handshake did not complete in time
+    tls_connection_failed = 17, // TCP failed during the TLS handshake
 };
 
 [[nodiscard]] const wsp::error_domain& domain_of(errc) noexcept;

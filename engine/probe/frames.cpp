@@ -30,38 +30,29 @@ rt::task<read_outcome> frame_reader::next(rt::deadline until)
         }
         pos_ = 0;
         len_ = 0;
-        if (!pending_.is_data()) {
-            pending_ = co_await rs_->next(until);
-            pending_off_ = 0;
-            if (pending_.is_eof()) {
-                co_return read_outcome{read_outcome::kind::eof, {}, {}, pending_.stamp_ns()};
-            }
-            if (!pending_.is_data()) {
-                co_return read_outcome{read_outcome::kind::error, {}, pending_.error(), pending_.stamp_ns()};
-            }
+        auto got = co_await pipe_->recv(until);
+        if (got.what == pipe_read::kind::eof) {
+            co_return read_outcome{read_outcome::kind::eof, {}, {}, got.stamp_ns};
         }
-        const auto bytes = pending_.bytes();
-        const std::size_t n = std::min(inbox_.size(), bytes.size() - pending_off_);
-        std::memcpy(inbox_.data(), bytes.data() + pending_off_, n);
+        if (got.what == pipe_read::kind::error) {
+            co_return read_outcome{read_outcome::kind::error, {}, got.error, got.stamp_ns};
+        }
+        // A pipe read is at most one provided buffer (plain) or one TLS record (16 KiB).
+        const std::size_t n = std::min(inbox_.size(), got.bytes.size());
+        std::memcpy(inbox_.data(), got.bytes.data(), n);
         len_ = n;
-        stamp_ns_ = pending_.stamp_ns();
-        pending_off_ += n;
-        if (pending_off_ == bytes.size()) {
-            pending_.release(); // back to the kernel's ring at once
-            pending_ = rt::recv_chunk{};
-        }
+        stamp_ns_ = got.stamp_ns;
     }
 }
 
 rt::task<bool> frame_reader::wait_eof(rt::deadline until)
 {
-    pending_ = rt::recv_chunk{};
     for (;;) {
-        auto chunk = co_await rs_->next(until);
-        if (chunk.is_eof()) {
+        auto got = co_await pipe_->recv(until);
+        if (got.what == pipe_read::kind::eof) {
             co_return true;
         }
-        if (!chunk.is_data()) {
+        if (got.what == pipe_read::kind::error) {
             co_return false;
         }
     }

@@ -1,14 +1,12 @@
-// Reads RFC 6455 events from a connection: received bytes are copied from the kernel's provided
-// buffers into a small per-check inbox (so the buffer goes straight back to the ring) and fed to
-// the ws decoder. Sends complete frames.
+// Reads RFC 6455 events from a connection: received plaintext is copied into a small per-check
+// inbox (so a kernel buffer goes straight back to the ring) and fed to the ws decoder.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
+#include "engine/probe/pipe.h"
 #include "engine/runtime/clock.h"
-#include "engine/runtime/recv_stream.h"
-#include "engine/runtime/socket.h"
 #include "engine/runtime/task.h"
 #include "ws/decoder.h"
 
@@ -25,9 +23,9 @@ struct read_outcome {
 
 class frame_reader {
 public:
-    // `inbox` must outlive the reader and hold at least one provided buffer (4 KiB).
-    frame_reader(rt::recv_stream& rs, ws::decoder_options opts, std::span<std::uint8_t> inbox) noexcept
-        : rs_(&rs), dec_(opts), inbox_(inbox)
+    // `inbox` must outlive the reader and hold at least one read of the pipe (16 KiB).
+    frame_reader(byte_pipe& p, ws::decoder_options opts, std::span<std::uint8_t> inbox) noexcept
+        : pipe_(&p), dec_(opts), inbox_(inbox)
     {
     }
 
@@ -42,14 +40,12 @@ public:
     [[nodiscard]] rt::task<bool> wait_eof(rt::deadline until);
 
 private:
-    rt::recv_stream* rs_;
+    byte_pipe* pipe_;
     ws::decoder dec_;
     std::span<std::uint8_t> inbox_;
     std::size_t pos_ = 0;
     std::size_t len_ = 0;
     std::int64_t stamp_ns_ = 0;
-    rt::recv_chunk pending_;     // a chunk larger than the inbox, consumed in pieces
-    std::size_t pending_off_ = 0;
 };
 
 } // namespace wsp::probe

@@ -302,6 +302,35 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                 return error_t("option --max-message: '" + std::string(*v) + "' is not a size in bytes (1 to 2^30)");
             }
             spec.max_message_size = *n;
+        } else if (a == "--ca" || a == "--cert" || a == "--key") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            (a == "--ca" ? spec.tls.ca_file : a == "--cert" ? spec.tls.cert_file : spec.tls.key_file) = std::string(*v);
+        } else if (a == "-k" || a == "--insecure") {
+            spec.tls.insecure = true;
+        } else if (a == "--tls-min") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            if (*v != "1.2" && *v != "1.3") {
+                return error_t("option --tls-min: '" + std::string(*v) + "' is not 1.2 or 1.3");
+            }
+            spec.tls.min_tls13 = *v == "1.3";
+        } else if (a == "--cert-warn-days") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto n = parse_unsigned(*v, 3650);
+            if (!n) {
+                return error_t("option --cert-warn-days: '" + std::string(*v) + "' is not a number of days (0 to 3650)");
+            }
+            spec.tls.cert_warn_days = *n;
+        } else if (a == "--tls-resume") {
+            spec.tls.resume = true;
         } else if (a == "-4") {
             spec.family = proto::address_family::v4;
         } else if (a == "-6") {
@@ -336,6 +365,9 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             spec.subprotocols.end()) {
         spec.subprotocols.push_back(*spec.expect_subprotocol);
     }
+    if (spec.tls.cert_file.has_value() != spec.tls.key_file.has_value()) {
+        return error_t("options --cert and --key go together (client certificate and its private key)");
+    }
     if ((spec.rtt == proto::rtt_mode::ping) && spec.payload.size() > 125) {
         return error_t("option --payload: a ping payload is at most 125 bytes (RFC 6455 §5.5)");
     }
@@ -361,6 +393,14 @@ Request:
   --extension VALUE            offer a Sec-WebSocket-Extensions value
   -4, -6                       use only IPv4 or IPv6 addresses
   --source ADDR                bind to this local address before connecting
+
+TLS (wss://):
+  --ca FILE                    trust the CAs in FILE (PEM) instead of the system store
+  -k, --insecure               continue despite certificate errors (they are still reported)
+  --cert FILE --key FILE       client certificate and key (mTLS)
+  --tls-min 1.2|1.3            lowest TLS version accepted (default 1.2)
+  --cert-warn-days N           degraded when the certificate chain expires within N days (14)
+  --tls-resume                 resume TLS sessions across attempts and report it
 
 Round trip:
   --rtt none|echo|any|ping     none (default): handshake only; echo: the reply must equal the

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,8 +73,30 @@ int run_check_command(std::span<const std::string_view> args)
     if (!dns) {
         return fail_usage("cannot start the DNS resolver: " + std::string(dns.error().describe()));
     }
+    std::optional<wsp::tls::context> tls_ctx;
+    wsp::tls::session_cache tls_cache(64);
+    if (opts->spec.url.secure) {
+        const auto& t = opts->spec.tls;
+        auto b = wsp::tls::context_builder::client();
+        b.insecure(t.insecure).alpn({"http/1.1"});
+        if (t.ca_file) {
+            b.ca_file(*t.ca_file);
+        }
+        if (t.cert_file && t.key_file) {
+            b.certificate_file(*t.cert_file, *t.key_file);
+        }
+        if (t.min_tls13) {
+            b.min_version(wsp::tls::tls_version::tls1_3);
+        }
+        auto ctx = b.build();
+        if (!ctx) {
+            return fail_usage(b.error_text().empty() ? std::string(ctx.error().describe()) : b.error_text());
+        }
+        tls_ctx.emplace(std::move(*ctx));
+    }
     wsp::http1::openssl_entropy entropy;
-    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose};
+    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose,
+                              tls_ctx ? &*tls_ctx : nullptr, &tls_cache};
     auto result = wsp::rt::sync_wait(**reactor, check_and_close(env, &opts->spec, dns->get()));
     dns->reset();
 
