@@ -219,6 +219,7 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             break;
         case ws::event_kind::message_end:
             if (p.mode == ws_mode::echo) {
+                env->counters->messages.fetch_add(1, std::memory_order_relaxed);
                 const auto frame = frame_in_place(msg.bytes(), ev.op);
                 if (!co_await pause(env, p.reply_delay_ms)) {
                     co_return ws_exit::stopped;
@@ -227,7 +228,6 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
                     co_return ws_exit::abort;
                 }
                 msg.release();
-                env->counters->messages.fetch_add(1, std::memory_order_relaxed);
             }
             break;
         case ws::event_kind::control:
@@ -358,6 +358,12 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
         co_await pipe->close(rt::close_mode::graceful);
         co_return;
     }
+    // Counted before the bytes leave, so a client that has read the answer sees the count.
+    if (a.next == after_answer::websocket) {
+        env->counters->upgraded.fetch_add(1, std::memory_order_relaxed);
+    } else if (a.status != 0) {
+        env->counters->answered.fetch_add(1, std::memory_order_relaxed);
+    }
     if (a.next == after_answer::reset) {
         // RST instead of an answer: SO_LINGER {1, 0} then close.
         co_await pipe->close(rt::close_mode::abort);
@@ -369,12 +375,10 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
     }
     out.release();
     if (a.next == after_answer::close) {
-        env->counters->answered.fetch_add(1, std::memory_order_relaxed);
         head.release();
         co_await close_first(env, pipe);
         co_return;
     }
-    env->counters->upgraded.fetch_add(1, std::memory_order_relaxed);
     co_await after_upgrade(env, pipe, a, std::move(head), h.head_length);
 }
 

@@ -28,10 +28,10 @@ struct session_limits {
 struct session_counters {
     std::atomic<std::uint64_t> accepted{0};
     std::atomic<std::uint64_t> active{0};       // connections currently open
-    std::atomic<std::uint64_t> upgraded{0};     // 101 answers sent
-    std::atomic<std::uint64_t> answered{0};     // other HTTP answers sent (status, 4xx, redirect)
+    std::atomic<std::uint64_t> upgraded{0};     // 101 answers (counted just before sending)
+    std::atomic<std::uint64_t> answered{0};     // other HTTP answers (status, 4xx, redirect)
     std::atomic<std::uint64_t> no_request{0};   // closed before a complete head (timeout, EOF)
-    std::atomic<std::uint64_t> messages{0};     // data messages echoed
+    std::atomic<std::uint64_t> messages{0};     // data messages received whole in echo mode
 };
 
 // What the connections of one reactor share. Owned by that reactor's shard; every field is used
