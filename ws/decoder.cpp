@@ -85,8 +85,8 @@ errc decoder::check_header(const std::uint8_t* h, std::size_t have) const noexce
     }
     // RFC 6455 §5.2 with RFC 7692 §6.1: RSV1 only with permessage-deflate, and then only on the
     // first frame of a data message (never on control frames or continuations).
-    if ((b0 & rsv1_bit) != 0
-        && (!opts_.permessage_deflate || (code != opcode::text && code != opcode::binary))) {
+    if ((b0 & rsv1_bit) != 0 &&
+        (!opts_.permessage_deflate || (code != opcode::text && code != opcode::binary))) {
         return errc::reserved_bits_set;
     }
     // RFC 6455 §5.5: control frames must not be fragmented.

@@ -35,8 +35,8 @@ struct event {
     // frame_header: the frame's opcode as sent (continuation for later fragments).
     // payload, message_end: the message's opcode (text or binary). control: ping, pong or close.
     opcode op = opcode::continuation;
-    bool fin = false;        // frame_header: the FIN bit; control: always true
-    bool compressed = false; // the message's first frame had RSV1 (permessage-deflate)
+    bool fin = false;             // frame_header: the FIN bit; control: always true
+    bool compressed = false;      // the message's first frame had RSV1 (permessage-deflate)
     std::uint16_t close_code = 0; // control close: the status code, 1005 for an empty payload
     // frame_header: this frame's payload length. message_end: the message's total length.
     // control: the payload length.
@@ -84,10 +84,12 @@ public:
 private:
     enum class state : std::uint8_t { header = 0, data_payload = 1, control_payload = 2, failed = 3 };
 
-    [[nodiscard]] wsp::expected<std::size_t> read_header(std::span<const std::uint8_t> in, bool& complete) noexcept;
+    [[nodiscard]] wsp::expected<std::size_t> read_header(std::span<const std::uint8_t> in,
+                                                         bool& complete) noexcept;
     [[nodiscard]] errc check_header(const std::uint8_t* h, std::size_t have) const noexcept;
     void begin_frame(const std::uint8_t* h) noexcept;
-    [[nodiscard]] wsp::expected<decode_result> payload_chunk(std::span<std::uint8_t> in, std::size_t used) noexcept;
+    [[nodiscard]] wsp::expected<decode_result> payload_chunk(std::span<std::uint8_t> in,
+                                                             std::size_t used) noexcept;
     [[nodiscard]] wsp::expected<decode_result> end_message(std::size_t used) noexcept;
     [[nodiscard]] wsp::expected<decode_result> end_control(std::size_t used) noexcept;
     [[nodiscard]] bool checks_utf8() const noexcept;

@@ -69,6 +69,9 @@ constexpr wsp::error_domain ws_domain{"ws", &name_of, &class_of, &describe};
 
 } // namespace
 
-const wsp::error_domain& domain_of(errc) noexcept { return ws_domain; }
+const wsp::error_domain& domain_of(errc) noexcept
+{
+    return ws_domain;
+}
 
 } // namespace wsp::ws

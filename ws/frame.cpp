@@ -70,8 +70,9 @@ wsp::expected<std::size_t> encode_header(const frame_header& h, std::span<std::u
     return n;
 }
 
-wsp::expected<std::size_t> build_frame(std::span<std::uint8_t> out, opcode op, std::span<const std::uint8_t> payload,
-                                       std::optional<mask_key> key, bool fin) noexcept
+wsp::expected<std::size_t> build_frame(std::span<std::uint8_t> out, opcode op,
+                                       std::span<const std::uint8_t> payload, std::optional<mask_key> key,
+                                       bool fin) noexcept
 {
     frame_header h;
     h.op = op;
@@ -127,8 +128,8 @@ wsp::expected<std::size_t> build_pong(std::span<std::uint8_t> out, std::span<con
     return build_frame(out, opcode::pong, payload, key);
 }
 
-wsp::expected<std::size_t> build_close(std::span<std::uint8_t> out, std::uint16_t code, std::string_view reason,
-                                       std::optional<mask_key> key) noexcept
+wsp::expected<std::size_t> build_close(std::span<std::uint8_t> out, std::uint16_t code,
+                                       std::string_view reason, std::optional<mask_key> key) noexcept
 {
     const auto no_status = static_cast<std::uint16_t>(close_code::no_status_received);
     if (code == no_status && reason.empty()) {

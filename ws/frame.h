@@ -28,10 +28,13 @@ enum class opcode : std::uint8_t {
 // receive unmasked frames; servers the reverse (§5.1).
 enum class role : std::uint8_t { client = 0, server = 1 };
 
-inline constexpr std::size_t max_header_size = 14;     // 2 + 8 (64-bit length) + 4 (mask key)
+inline constexpr std::size_t max_header_size = 14;      // 2 + 8 (64-bit length) + 4 (mask key)
 inline constexpr std::size_t max_control_payload = 125; // §5.5
 
-[[nodiscard]] constexpr bool is_control(opcode op) noexcept { return (static_cast<std::uint8_t>(op) & 0x8U) != 0; }
+[[nodiscard]] constexpr bool is_control(opcode op) noexcept
+{
+    return (static_cast<std::uint8_t>(op) & 0x8U) != 0;
+}
 [[nodiscard]] constexpr bool is_known_opcode(std::uint8_t v) noexcept
 {
     return v <= 0x2 || (v >= 0x8 && v <= 0xA);
@@ -57,7 +60,8 @@ struct frame_header {
 // Writes the header in its minimal length encoding into `out` and returns its size. Errors:
 // unknown_opcode, fragmented_control_frame, control_frame_too_long, length_top_bit_set,
 // buffer_too_small (out shorter than header_size). No allocation.
-[[nodiscard]] wsp::expected<std::size_t> encode_header(const frame_header& h, std::span<std::uint8_t> out) noexcept;
+[[nodiscard]] wsp::expected<std::size_t> encode_header(const frame_header& h,
+                                                       std::span<std::uint8_t> out) noexcept;
 
 // Builds a complete frame (header + payload) into `out` and returns its size. Client frames pass a
 // caller-chosen `key` (§5.3 wants it unpredictable; no RNG here) and get a masked copy of the

@@ -13,18 +13,18 @@ namespace {
 
 // Byte classes, from Unicode Table 3-7.
 enum byte_class : std::uint8_t {
-    c_ascii = 0,   // 00..7F
-    c_cont_lo = 1, // 80..8F
+    c_ascii = 0,    // 00..7F
+    c_cont_lo = 1,  // 80..8F
     c_cont_mid = 2, // 90..9F
-    c_cont_hi = 3, // A0..BF
-    c_bad = 4,     // C0, C1 (overlong two-byte leads), F5..FF (above U+10FFFF)
-    c_lead2 = 5,   // C2..DF
-    c_e0 = 6,      // E0: second byte A0..BF (no overlongs)
-    c_lead3 = 7,   // E1..EC, EE, EF
-    c_ed = 8,      // ED: second byte 80..9F (no surrogates)
-    c_f0 = 9,      // F0: second byte 90..BF (no overlongs)
-    c_lead4 = 10,  // F1..F3
-    c_f4 = 11,     // F4: second byte 80..8F (nothing above U+10FFFF)
+    c_cont_hi = 3,  // A0..BF
+    c_bad = 4,      // C0, C1 (overlong two-byte leads), F5..FF (above U+10FFFF)
+    c_lead2 = 5,    // C2..DF
+    c_e0 = 6,       // E0: second byte A0..BF (no overlongs)
+    c_lead3 = 7,    // E1..EC, EE, EF
+    c_ed = 8,       // ED: second byte 80..9F (no surrogates)
+    c_f0 = 9,       // F0: second byte 90..BF (no overlongs)
+    c_lead4 = 10,   // F1..F3
+    c_f4 = 11,      // F4: second byte 80..8F (nothing above U+10FFFF)
 };
 constexpr int class_count = 12;
 
@@ -171,9 +171,15 @@ bool validate_utf8(std::span<const std::uint8_t> bytes) noexcept
     return simdjson::validate_utf8(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-bool validate_utf8(std::string_view text) noexcept { return simdjson::validate_utf8(text.data(), text.size()); }
+bool validate_utf8(std::string_view text) noexcept
+{
+    return simdjson::validate_utf8(text.data(), text.size());
+}
 
-bool utf8_validator::failed() const noexcept { return state_ == reject_offset; }
+bool utf8_validator::failed() const noexcept
+{
+    return state_ == reject_offset;
+}
 
 std::size_t utf8_validator::feed_dfa(const std::uint8_t* p, std::size_t n) noexcept
 {

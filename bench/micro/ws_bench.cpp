@@ -30,7 +30,8 @@ std::vector<std::uint8_t> payload(std::size_t n)
 
 void set_bytes(benchmark::State& state, std::size_t per_iteration)
 {
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(per_iteration));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(per_iteration));
 }
 
 // Client side: header + masked copy of the payload into the send buffer.
@@ -175,8 +176,7 @@ std::span<const std::uint8_t> bytes_of(const std::string& s)
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-template <class Validate>
-void run_utf8(benchmark::State& state, const std::string& text, Validate&& validate)
+template <class Validate> void run_utf8(benchmark::State& state, const std::string& text, Validate&& validate)
 {
     for (auto _ : state) {
         bool ok = validate(bytes_of(text));
@@ -222,19 +222,55 @@ bool incremental_dfa(std::span<const std::uint8_t> s)
     return v.at_boundary();
 }
 
-bool simdjson_whole(std::span<const std::uint8_t> s) { return validate_utf8(s); }
-bool naive(std::span<const std::uint8_t> s) { return wsp::ws::reference::naive_utf8_valid(s); }
+bool simdjson_whole(std::span<const std::uint8_t> s)
+{
+    return validate_utf8(s);
+}
+bool naive(std::span<const std::uint8_t> s)
+{
+    return wsp::ws::reference::naive_utf8_valid(s);
+}
 
-void utf8_ascii_incremental(benchmark::State& st) { run_utf8(st, ascii_text(65536), incremental_whole); }
-void utf8_ascii_incremental_4k(benchmark::State& st) { run_utf8(st, ascii_text(65536), incremental_4k); }
-void utf8_ascii_incremental_dfa(benchmark::State& st) { run_utf8(st, ascii_text(65536), incremental_dfa); }
-void utf8_ascii_simdjson(benchmark::State& st) { run_utf8(st, ascii_text(65536), simdjson_whole); }
-void utf8_ascii_naive(benchmark::State& st) { run_utf8(st, ascii_text(65536), naive); }
-void utf8_mixed_incremental(benchmark::State& st) { run_utf8(st, mixed_text(65536), incremental_whole); }
-void utf8_mixed_incremental_4k(benchmark::State& st) { run_utf8(st, mixed_text(65536), incremental_4k); }
-void utf8_mixed_incremental_dfa(benchmark::State& st) { run_utf8(st, mixed_text(65536), incremental_dfa); }
-void utf8_mixed_simdjson(benchmark::State& st) { run_utf8(st, mixed_text(65536), simdjson_whole); }
-void utf8_mixed_naive(benchmark::State& st) { run_utf8(st, mixed_text(65536), naive); }
+void utf8_ascii_incremental(benchmark::State& st)
+{
+    run_utf8(st, ascii_text(65536), incremental_whole);
+}
+void utf8_ascii_incremental_4k(benchmark::State& st)
+{
+    run_utf8(st, ascii_text(65536), incremental_4k);
+}
+void utf8_ascii_incremental_dfa(benchmark::State& st)
+{
+    run_utf8(st, ascii_text(65536), incremental_dfa);
+}
+void utf8_ascii_simdjson(benchmark::State& st)
+{
+    run_utf8(st, ascii_text(65536), simdjson_whole);
+}
+void utf8_ascii_naive(benchmark::State& st)
+{
+    run_utf8(st, ascii_text(65536), naive);
+}
+void utf8_mixed_incremental(benchmark::State& st)
+{
+    run_utf8(st, mixed_text(65536), incremental_whole);
+}
+void utf8_mixed_incremental_4k(benchmark::State& st)
+{
+    run_utf8(st, mixed_text(65536), incremental_4k);
+}
+void utf8_mixed_incremental_dfa(benchmark::State& st)
+{
+    run_utf8(st, mixed_text(65536), incremental_dfa);
+}
+void utf8_mixed_simdjson(benchmark::State& st)
+{
+    run_utf8(st, mixed_text(65536), simdjson_whole);
+}
+void utf8_mixed_naive(benchmark::State& st)
+{
+    run_utf8(st, mixed_text(65536), naive);
+}
 BENCHMARK(utf8_ascii_incremental);
 BENCHMARK(utf8_ascii_incremental_4k);
 BENCHMARK(utf8_ascii_incremental_dfa);

@@ -57,7 +57,8 @@ std::vector<record> run(const wsp::ws::decoder_options& opts, const std::uint8_t
         for (;;) {
             auto r = dec.next(in);
             if (!r) {
-                log.push_back({event_kind::need_more, opcode::continuation, false, false, 0, 0, r.error().code(), {}});
+                log.push_back(
+                    {event_kind::need_more, opcode::continuation, false, false, 0, 0, r.error().code(), {}});
                 auto again = dec.next(in);
                 check(!again && again.error() == r.error() && dec.failed());
                 return log;
@@ -65,7 +66,8 @@ std::vector<record> run(const wsp::ws::decoder_options& opts, const std::uint8_t
             check(r->consumed <= in.size());
             const event& ev = r->ev;
             if (ev.kind == event_kind::payload) {
-                check(ev.payload.data() >= in.data() && ev.payload.data() + ev.payload.size() <= in.data() + r->consumed);
+                check(ev.payload.data() >= in.data() &&
+                      ev.payload.data() + ev.payload.size() <= in.data() + r->consumed);
                 check(!ev.payload.empty());
             }
             if (ev.kind == event_kind::control) {
@@ -97,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::uint8_t config = data[0];
-    xorshift rng{0x9E3779B9U ^ (static_cast<std::uint32_t>(data[1]) * 0x01000193U) ^ static_cast<std::uint32_t>(size)};
+    xorshift rng{0x9E3779B9U ^ (static_cast<std::uint32_t>(data[1]) * 0x01000193U) ^
+                 static_cast<std::uint32_t>(size)};
     const std::uint8_t* stream = data + 2;
     const std::size_t n = size - 2;
 

@@ -47,7 +47,10 @@ inline std::string render_bytes(std::string_view b)
     return out;
 }
 
-inline std::string data_line(std::string_view bytes) { return "data " + render_bytes(bytes); }
+inline std::string data_line(std::string_view bytes)
+{
+    return "data " + render_bytes(bytes);
+}
 
 class event_recorder {
 public:
@@ -65,13 +68,17 @@ public:
         const std::string z = ev.compressed ? " z" : "";
         switch (ev.kind) {
         case event_kind::frame_header:
-            log_.push_back("header " + op + " fin=" + (ev.fin ? "1" : "0") + z + " len=" + std::to_string(ev.length));
+            log_.push_back("header " + op + " fin=" + (ev.fin ? "1" : "0") + z +
+                           " len=" + std::to_string(ev.length));
             break;
-        case event_kind::message_end: log_.push_back("end " + op + z + " len=" + std::to_string(ev.length)); break;
+        case event_kind::message_end:
+            log_.push_back("end " + op + z + " len=" + std::to_string(ev.length));
+            break;
         case event_kind::control: {
             const std::string_view body(reinterpret_cast<const char*>(ev.payload.data()), ev.payload.size());
             if (ev.op == opcode::close) {
-                log_.push_back("close " + std::to_string(ev.close_code) + " " + render_bytes(ev.close_reason()));
+                log_.push_back("close " + std::to_string(ev.close_code) + " " +
+                               render_bytes(ev.close_reason()));
             } else {
                 log_.push_back(op + " " + render_bytes(body));
             }
@@ -120,7 +127,8 @@ inline std::span<std::uint8_t> place_flush(std::string_view bytes)
     static std::unique_ptr<wsp::test::guarded_buffer> area;
     if (!area || area->size() < bytes.size()) {
         area.reset();
-        area = std::make_unique<wsp::test::guarded_buffer>(std::string(std::max<std::size_t>(bytes.size(), 4096), '\0'));
+        area = std::make_unique<wsp::test::guarded_buffer>(
+            std::string(std::max<std::size_t>(bytes.size(), 4096), '\0'));
     }
     std::uint8_t* begin = area->data() + area->size() - bytes.size();
     if (!bytes.empty()) {

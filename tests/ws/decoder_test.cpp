@@ -85,8 +85,8 @@ TEST_P(decoder_lengths, binary_both_roles)
     const std::size_t len = GetParam();
     const std::string body = pattern(len);
     const event_log want = len == 0 ? event_log{"header binary fin=1 len=0", "end binary len=0"}
-                                    : event_log{"header binary fin=1 len=" + std::to_string(len), data_line(body),
-                                                "end binary len=" + std::to_string(len)};
+                                    : event_log{"header binary fin=1 len=" + std::to_string(len),
+                                                data_line(body), "end binary len=" + std::to_string(len)};
     const std::string server_frame = frame(opcode::binary, body, std::nullopt);
     EXPECT_EQ(server_frame.size(), len + header_size(len, false));
     expect_events(client_opts(), server_frame, want);
@@ -108,9 +108,10 @@ TEST(decoder_lengths, wire_forms_at_boundaries)
 
 TEST(decoder_fragments, control_frames_interleaved_in_a_fragmented_message)
 {
-    const std::string in = frame(opcode::text, "Hel", std::nullopt, false) + frame(opcode::ping, "p1", std::nullopt)
-                           + frame(opcode::continuation, "", std::nullopt, false)
-                           + frame(opcode::pong, "", std::nullopt) + frame(opcode::continuation, "lo", std::nullopt);
+    const std::string in =
+        frame(opcode::text, "Hel", std::nullopt, false) + frame(opcode::ping, "p1", std::nullopt) +
+        frame(opcode::continuation, "", std::nullopt, false) + frame(opcode::pong, "", std::nullopt) +
+        frame(opcode::continuation, "lo", std::nullopt);
     expect_events(client_opts(), in,
                   {"header text fin=0 len=3", "data 'Hel'", "ping 'p1'", "header continuation fin=0 len=0",
                    "pong ''", "header continuation fin=1 len=2", "data 'lo'", "end text len=5"});
@@ -119,21 +120,21 @@ TEST(decoder_fragments, control_frames_interleaved_in_a_fragmented_message)
 TEST(decoder_fragments, masked_fragments_and_messages_back_to_back)
 {
     const mask_key k{1, 2, 3, 4};
-    const std::string in = frame(opcode::binary, "abcde", k, false) + frame(opcode::continuation, "fgh", k)
-                           + frame(opcode::text, "", k) + frame(opcode::text, "xyz", k);
+    const std::string in = frame(opcode::binary, "abcde", k, false) + frame(opcode::continuation, "fgh", k) +
+                           frame(opcode::text, "", k) + frame(opcode::text, "xyz", k);
     expect_events(server_opts(), in,
-                  {"header binary fin=0 len=5", "data 'abcde'", "header continuation fin=1 len=3", "data 'fgh'",
-                   "end binary len=8", "header text fin=1 len=0", "end text len=0", "header text fin=1 len=3",
-                   "data 'xyz'", "end text len=3"});
+                  {"header binary fin=0 len=5", "data 'abcde'", "header continuation fin=1 len=3",
+                   "data 'fgh'", "end binary len=8", "header text fin=1 len=0", "end text len=0",
+                   "header text fin=1 len=3", "data 'xyz'", "end text len=3"});
 }
 
 TEST(decoder_fragments, utf8_code_points_split_across_fragments)
 {
     // "€" = E2 82 AC split over three frames, and "𝄞" = F0 9D 84 9E split 1/3.
-    const std::string in = frame(opcode::text, bytes({0xE2}), std::nullopt, false)
-                           + frame(opcode::continuation, bytes({0x82}), std::nullopt, false)
-                           + frame(opcode::continuation, bytes({0xAC, 0xF0}), std::nullopt, false)
-                           + frame(opcode::continuation, bytes({0x9D, 0x84, 0x9E}), std::nullopt);
+    const std::string in = frame(opcode::text, bytes({0xE2}), std::nullopt, false) +
+                           frame(opcode::continuation, bytes({0x82}), std::nullopt, false) +
+                           frame(opcode::continuation, bytes({0xAC, 0xF0}), std::nullopt, false) +
+                           frame(opcode::continuation, bytes({0x9D, 0x84, 0x9E}), std::nullopt);
     expect_events(client_opts(), in,
                   {"header text fin=0 len=1", "data xe2", "header continuation fin=0 len=1", "data x82",
                    "header continuation fin=0 len=2", "data xacf0", "header continuation fin=1 len=3",
@@ -155,7 +156,8 @@ TEST(decoder_text, validation_can_be_turned_off)
 {
     decoder_options o = client_opts();
     o.validate_text = false;
-    expect_events(o, bytes({0x81, 0x02, 0xC0, 0x80}), {"header text fin=1 len=2", "data xc080", "end text len=2"});
+    expect_events(o, bytes({0x81, 0x02, 0xC0, 0x80}),
+                  {"header text fin=1 len=2", "data xc080", "end text len=2"});
 }
 
 TEST(decoder_text, binary_messages_are_not_utf8_checked)
@@ -187,7 +189,8 @@ TEST(decoder_close, empty_payload_means_no_status)
 
 TEST(decoder_close, every_valid_code_class)
 {
-    for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}) {
+    for (int code :
+         {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}) {
         SCOPED_TRACE(code);
         expect_events(client_opts(), close_frame(code, "bye"), {"close " + std::to_string(code) + " 'bye'"});
     }

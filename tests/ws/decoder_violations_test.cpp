@@ -47,21 +47,26 @@ TEST(decoder_violation, fragmented_control_frame)
 TEST(decoder_violation, control_frame_too_long)
 {
     expect_events(client_opts(), bytes({0x89, 0x7E, 0x00, 0x7E}), {"error control_frame_too_long"});
-    expect_events(client_opts(), bytes({0x88, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x7E}), {"error control_frame_too_long"});
-    expect_events(server_opts(), bytes({0x8A, 0xFE, 0x00, 0x7E, 1, 2, 3, 4}), {"error control_frame_too_long"});
+    expect_events(client_opts(), bytes({0x88, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x7E}),
+                  {"error control_frame_too_long"});
+    expect_events(server_opts(), bytes({0x8A, 0xFE, 0x00, 0x7E, 1, 2, 3, 4}),
+                  {"error control_frame_too_long"});
 }
 
 TEST(decoder_violation, non_minimal_length)
 {
     expect_events(client_opts(), bytes({0x82, 0x7E, 0x00, 0x7D}), {"error non_minimal_length"});
     expect_events(client_opts(), bytes({0x82, 0x7E, 0x00, 0x00}), {"error non_minimal_length"});
-    expect_events(client_opts(), bytes({0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF}), {"error non_minimal_length"});
-    expect_events(client_opts(), bytes({0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x05}), {"error non_minimal_length"});
+    expect_events(client_opts(), bytes({0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF}),
+                  {"error non_minimal_length"});
+    expect_events(client_opts(), bytes({0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x05}),
+                  {"error non_minimal_length"});
 }
 
 TEST(decoder_violation, length_top_bit_set)
 {
-    expect_events(client_opts(), bytes({0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0}), {"error length_top_bit_set"});
+    expect_events(client_opts(), bytes({0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0}),
+                  {"error length_top_bit_set"});
     expect_events(client_opts(), bytes({0x82, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}),
                   {"error length_top_bit_set"});
 }
@@ -75,7 +80,8 @@ TEST(decoder_violation, masked_server_frame)
 
 TEST(decoder_violation, unmasked_client_frame)
 {
-    expect_events(server_opts(), bytes({0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}), {"error unmasked_client_frame"});
+    expect_events(server_opts(), bytes({0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}),
+                  {"error unmasked_client_frame"});
     expect_events(server_opts(), bytes({0x88, 0x00}), {"error unmasked_client_frame"});
 }
 
@@ -83,8 +89,9 @@ TEST(decoder_violation, continuation_without_start)
 {
     expect_events(client_opts(), bytes({0x80, 0x00}), {"error continuation_without_start"});
     // After a complete message, a continuation has nothing to continue.
-    expect_events(client_opts(), bytes({0x82, 0x01, 0x61, 0x00, 0x01, 0x62}),
-                  {"header binary fin=1 len=1", "data 'a'", "end binary len=1", "error continuation_without_start"});
+    expect_events(
+        client_opts(), bytes({0x82, 0x01, 0x61, 0x00, 0x01, 0x62}),
+        {"header binary fin=1 len=1", "data 'a'", "end binary len=1", "error continuation_without_start"});
 }
 
 TEST(decoder_violation, data_frame_inside_fragmented_message)
@@ -104,7 +111,8 @@ TEST(decoder_violation, message_too_large_from_header_before_payload)
                   {"header binary fin=1 len=10", data_line(std::string(10, 'x')), "end binary len=10"});
     // Only the header is sent: the limit is enforced before any payload arrives.
     expect_events(o, bytes({0x82, 0x0B}), {"error message_too_large"});
-    expect_events(o, bytes({0x82, 0x7F, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}), {"error message_too_large"});
+    expect_events(o, bytes({0x82, 0x7F, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}),
+                  {"error message_too_large"});
     // Fragments add up: 6 + 5 > 10.
     expect_events(o, bytes({0x02, 0x06}) + "abcdef" + bytes({0x80, 0x05}),
                   {"header binary fin=0 len=6", "data 'abcdef'", "error message_too_large"});
@@ -113,7 +121,8 @@ TEST(decoder_violation, message_too_large_from_header_before_payload)
 
 TEST(decoder_violation, invalid_utf8_delivers_the_valid_prefix_then_fails)
 {
-    expect_events(client_opts(), bytes({0x81, 0x02, 0xC0, 0x80}), {"header text fin=1 len=2", "error invalid_utf8"});
+    expect_events(client_opts(), bytes({0x81, 0x02, 0xC0, 0x80}),
+                  {"header text fin=1 len=2", "error invalid_utf8"});
     expect_events(client_opts(), bytes({0x81, 0x03, 0x61, 0x62, 0xFF}),
                   {"header text fin=1 len=3", "data 'ab'", "error invalid_utf8"});
     // Overlong three-byte form of '/': E0 80 AF fails at its second byte.
@@ -146,7 +155,8 @@ TEST(decoder_violation, invalid_utf8_in_a_long_masked_message)
     auto n = build_text({reinterpret_cast<std::uint8_t*>(in.data()), in.size()}, text, k);
     ASSERT_TRUE(n);
     in.resize(*n);
-    expect_events(server_opts(), in, {"header text fin=1 len=101", data_line(std::string(100, 'a')), "error invalid_utf8"});
+    expect_events(server_opts(), in,
+                  {"header text fin=1 len=101", data_line(std::string(100, 'a')), "error invalid_utf8"});
 }
 
 TEST(decoder_violation, close_payload_length_one)
@@ -161,7 +171,8 @@ TEST(decoder_violation, close_code_invalid)
 
 TEST(decoder_violation, close_reason_invalid_utf8)
 {
-    expect_events(client_opts(), bytes({0x88, 0x05, 0x03, 0xE8, 0x61, 0xFF, 0xFE}), {"error close_reason_invalid_utf8"});
+    expect_events(client_opts(), bytes({0x88, 0x05, 0x03, 0xE8, 0x61, 0xFF, 0xFE}),
+                  {"error close_reason_invalid_utf8"});
     expect_events(client_opts(), bytes({0x88, 0x03, 0x03, 0xE8, 0xC3}), {"error close_reason_invalid_utf8"});
 }
 

@@ -46,7 +46,8 @@ TEST(ws_errc, stable_values)
     EXPECT_EQ(static_cast<int>(errc::message_too_large), 11);
     EXPECT_EQ(static_cast<int>(errc::invalid_utf8), 12);
     EXPECT_EQ(static_cast<int>(errc::close_reason_invalid_utf8), 15);
-    EXPECT_EQ(wsp::error(errc::data_frame_inside_fragmented_message).name(), "data_frame_inside_fragmented_message");
+    EXPECT_EQ(wsp::error(errc::data_frame_inside_fragmented_message).name(),
+              "data_frame_inside_fragmented_message");
 }
 
 } // namespace

@@ -15,8 +15,7 @@ namespace {
 
 using buf = std::vector<std::uint8_t>;
 
-template <class Build>
-buf built(Build&& b, std::size_t cap = 70000)
+template <class Build> buf built(Build&& b, std::size_t cap = 70000)
 {
     buf out(cap);
     auto n = b(std::span<std::uint8_t>(out));
@@ -75,7 +74,8 @@ TEST(frame_header, sizes_and_minimal_forms)
         EXPECT_EQ(*n, header_size(len, true)) << len;
         EXPECT_EQ(out[0], 0x82);
         EXPECT_EQ(out[1] & 0x80, 0x80);
-        EXPECT_EQ(std::vector<std::uint8_t>(out + *n - 4, out + *n), std::vector<std::uint8_t>(rfc_key.begin(), rfc_key.end()));
+        EXPECT_EQ(std::vector<std::uint8_t>(out + *n - 4, out + *n),
+                  std::vector<std::uint8_t>(rfc_key.begin(), rfc_key.end()));
     }
     frame_header top;
     top.payload_length = (1ULL << 63) - 1;
@@ -136,7 +136,8 @@ TEST(frame_build, control_payload_limits)
 
 TEST(frame_build, close_frames)
 {
-    EXPECT_EQ(built([](auto o) { return build_close(o, 1000, "", std::nullopt); }), (buf{0x88, 0x02, 0x03, 0xE8}));
+    EXPECT_EQ(built([](auto o) { return build_close(o, 1000, "", std::nullopt); }),
+              (buf{0x88, 0x02, 0x03, 0xE8}));
     EXPECT_EQ(built([](auto o) { return build_close(o, 1005, "", std::nullopt); }), (buf{0x88, 0x00}));
     EXPECT_EQ(built([](auto o) { return build_close(o, 4000, "ok", std::nullopt); }),
               (buf{0x88, 0x04, 0x0F, 0xA0, 'o', 'k'}));
@@ -145,7 +146,8 @@ TEST(frame_build, close_frames)
     EXPECT_EQ(build_close(out, 1006, "", std::nullopt).error(), errc::close_code_invalid);
     EXPECT_EQ(build_close(out, 999, "", rfc_key).error(), errc::close_code_invalid);
     EXPECT_EQ(build_close(out, 5000, "", std::nullopt).error(), errc::close_code_invalid);
-    EXPECT_EQ(build_close(out, 1000, std::string(124, 'r'), std::nullopt).error(), errc::control_frame_too_long);
+    EXPECT_EQ(build_close(out, 1000, std::string(124, 'r'), std::nullopt).error(),
+              errc::control_frame_too_long);
     EXPECT_TRUE(build_close(out, 1000, std::string(123, 'r'), std::nullopt));
     EXPECT_EQ(build_close(out, 1000, "\xff", std::nullopt).error(), errc::close_reason_invalid_utf8);
 }
@@ -167,9 +169,15 @@ TEST(frame_build, round_trip_through_the_decoder_both_roles)
     add([](auto o, auto key) { return build_ping(o, sv("p"), key); });
     add([](auto o, auto key) { return build_pong(o, sv(""), key); });
     add([](auto o, auto key) { return build_close(o, 1001, "gone", key); });
-    const event_log want{"header text fin=1 len=6", "data x68c3a96c6c6f", "end text len=6",
-                         "header binary fin=1 len=300", data_line(std::string(300, 'Z')), "end binary len=300",
-                         "ping 'p'", "pong ''", "close 1001 'gone'"};
+    const event_log want{"header text fin=1 len=6",
+                         "data x68c3a96c6c6f",
+                         "end text len=6",
+                         "header binary fin=1 len=300",
+                         data_line(std::string(300, 'Z')),
+                         "end binary len=300",
+                         "ping 'p'",
+                         "pong ''",
+                         "close 1001 'gone'"};
     expect_events(server_opts(), stream_masked, want);
     expect_events(client_opts(), stream_plain, want);
 }

@@ -49,10 +49,12 @@ TEST(mask, simd_and_word_paths_equal_reference_for_all_lengths_offsets_alignment
                     << "apply_mask len=" << len << " offset=" << offset << " misalign=" << misalign;
                 // Bytes around the range are untouched.
                 ASSERT_TRUE(std::equal(src.begin(), src.begin() + misalign, simd.begin()));
-                ASSERT_TRUE(std::equal(src.begin() + misalign + len, src.end(), simd.begin() + misalign + len));
+                ASSERT_TRUE(
+                    std::equal(src.begin() + misalign + len, src.end(), simd.begin() + misalign + len));
 
                 auto words = src;
-                detail::copy_masked_words(words.data() + misalign, src.data() + misalign, len, rotate_key(key, offset));
+                detail::copy_masked_words(words.data() + misalign, src.data() + misalign, len,
+                                          rotate_key(key, offset));
                 ASSERT_TRUE(std::equal(want.begin(), want.end(), words.begin() + misalign))
                     << "words len=" << len << " offset=" << offset << " misalign=" << misalign;
 

@@ -64,18 +64,20 @@ void expect_consistent(const std::string& s, bool want_valid)
 
 TEST(utf8, boundary_code_points_are_valid)
 {
-    for (const char* s : {"", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
-                          "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "Hello-\xc2\xb5@\xc3\x9f\xc3\xb6\xc3\xa4",
-                          "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"}) {
+    for (const char* s :
+         {"", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbf",
+          "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "Hello-\xc2\xb5@\xc3\x9f\xc3\xb6\xc3\xa4",
+          "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"}) {
         expect_consistent(s, true);
     }
 }
 
 TEST(utf8, overlongs_surrogates_and_out_of_range_are_invalid)
 {
-    for (const char* s : {"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf", "\xf0\x80\x80\xaf", "\xf0\x8f\xbf\xbf",
-                          "\xed\xa0\x80", "\xed\xbf\xbf", "\xed\xa0\x80\xed\xb0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-                          "\xf8\x88\x80\x80\x80", "\xfe", "\xff", "\x80", "\xbf", "a\x80z"}) {
+    for (const char* s :
+         {"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf", "\xf0\x80\x80\xaf", "\xf0\x8f\xbf\xbf",
+          "\xed\xa0\x80", "\xed\xbf\xbf", "\xed\xa0\x80\xed\xb0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+          "\xf8\x88\x80\x80\x80", "\xfe", "\xff", "\x80", "\xbf", "a\x80z"}) {
         expect_consistent(s, false);
     }
 }
@@ -142,7 +144,8 @@ TEST(utf8, every_three_and_four_byte_lead_pair_agrees_with_the_naive_decoder)
 TEST(utf8, long_chunks_find_the_offending_byte_at_every_position)
 {
     // Long enough for the simdjson and ASCII-word paths; the error sits at each position in turn.
-    const std::string base = std::string(70, 'a') + "\xc3\xa9\xe2\x82\xac" + std::string(60, 'b') + "\xf0\x9f\x98\x80";
+    const std::string base =
+        std::string(70, 'a') + "\xc3\xa9\xe2\x82\xac" + std::string(60, 'b') + "\xf0\x9f\x98\x80";
     ASSERT_TRUE(incremental(base, {}).valid);
     for (std::size_t pos = 0; pos < base.size(); ++pos) {
         std::string s = base;
@@ -172,9 +175,20 @@ TEST(utf8, random_strings_agree_across_all_validators)
         return x;
     };
     // Pieces biased towards near-valid text so both outcomes are common.
-    const std::vector<std::string> pieces = {"a",        "Z",    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-                                             "\xed\x9f\xbf", "\x80", "\xc3",     "\xe2\x82",     "\xf4\x90",
-                                             "\xed\xa0", "\xff", "\xc0\x80", std::string(20, 'q')};
+    const std::vector<std::string> pieces = {"a",
+                                             "Z",
+                                             "\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xed\x9f\xbf",
+                                             "\x80",
+                                             "\xc3",
+                                             "\xe2\x82",
+                                             "\xf4\x90",
+                                             "\xed\xa0",
+                                             "\xff",
+                                             "\xc0\x80",
+                                             std::string(20, 'q')};
     int valid = 0;
     for (int round = 0; round < 20000; ++round) {
         std::string s;
