@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,6 +111,14 @@ public:
         sa.sin_port = htons(port);
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
+        if (!connected_ && errno == EINTR) {
+            // An interrupted connect continues in the background; wait for it to finish.
+            pollfd p{fd_, POLLOUT, 0};
+            int err = 0;
+            socklen_t len = sizeof(err);
+            connected_ = ::poll(&p, 1, timeout_ms) == 1 &&
+                         ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+        }
     }
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -133,6 +142,9 @@ public:
     {
         while (!s.empty()) {
             const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
             if (n <= 0) {
                 return false;
             }
@@ -216,6 +228,9 @@ public:
             if (n == 0) {
                 return stream_end::eof;
             }
+            if (errno == EINTR) {
+                continue; // io_uring task work on this thread (the cluster's control ring) interrupts
+            }
             if (errno == ECONNRESET) {
                 return stream_end::reset;
             }
@@ -231,7 +246,10 @@ private:
     bool fill()
     {
         char tmp[8192];
-        const ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
+        ssize_t n = 0;
+        do {
+            n = ::recv(fd_, tmp, sizeof(tmp), 0);
+        } while (n < 0 && errno == EINTR);
         if (n <= 0) {
             return false;
         }
