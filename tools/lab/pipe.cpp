@@ -27,10 +27,15 @@ rt::task<void> tcp_pipe::stop_receiving()
 
 rt::task<void> tcp_pipe::close(rt::close_mode mode)
 {
-    // The multishot receive holds a reference to the file: stop it first, or the slot's socket
-    // would stay open in the kernel after the close.
+    // The multishot receive holds a reference to the file, so it must end before the close. It is
+    // ended through the socket rather than with IORING_OP_ASYNC_CANCEL, whose lookup in the
+    // kernel walks the ring's armed poll requests (tens of thousands on a busy lab): SHUT_RD makes
+    // the pending receive complete with EOF, its final CQE. Bytes consumed meanwhile are dropped.
     if (stream_.armed()) {
-        co_await stream_.stop();
+        (void)co_await rt::shutdown_op(*r_, sock_, SHUT_RD);
+        while (stream_.armed()) {
+            auto c = co_await stream_.next();
+        }
     }
     (void)co_await rt::close_socket(*r_, sock_, mode);
 }

@@ -21,8 +21,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Echo mode wakes this often while idle only to notice shutdown without relying on a kernel
-// cancellation alone (a receive parked on an empty buffer ring has no SQE to cancel).
+// Echo mode wakes this often while idle, so a receive parked on an empty buffer ring (which has
+// no SQE for SHUT_RD or a cancel to end) still has a timer shutdown can fire.
 constexpr std::chrono::milliseconds idle_wake{60'000};
 // A server frame header is at most 10 bytes (no mask, §5.2); message buffers reserve it up front
 // so the reply is sent in one piece.
@@ -191,7 +191,8 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
                 break;
             }
             if (current->is_eof()) {
-                co_return ws_exit::peer_gone;
+                // On shutdown the lab itself ends receives with SHUT_RD: that EOF is not the peer's.
+                co_return env->stopping ? ws_exit::stopped : ws_exit::peer_gone;
             }
             if (current->error() != rt::errc::timeout) {
                 co_return env->stopping ? ws_exit::stopped : ws_exit::peer_gone;
