@@ -66,11 +66,6 @@ private:
             return failed_step(errc::bad_message,
                                "SignalR hub sent a record that is not a JSON object: " + preview(record));
         }
-        std::string_view error;
-        if (msg["error"].get(error) == simdjson::SUCCESS) {
-            return failed_step(errc::signalr_handshake_error,
-                               "SignalR hub rejected the handshake: " + preview(error, 200));
-        }
         std::int64_t type = 0;
         if (msg["type"].get(type) == simdjson::SUCCESS) {
             if (type == 7) {
@@ -81,6 +76,11 @@ private:
                                        (why.empty() ? std::string() : ": " + preview(why, 200)));
             }
             return wait_step(); // HubProtocol.md: a ping (type 6) needs no answer; others are not ours
+        }
+        std::string_view error;
+        if (msg["error"].get(error) == simdjson::SUCCESS) {
+            return failed_step(errc::signalr_handshake_error,
+                               "SignalR hub rejected the handshake: " + preview(error, 200));
         }
         // HubProtocol.md, HandshakeResponse: an object without "error" is success.
         return done_step();
