@@ -1,5 +1,8 @@
 // A lab connection: head, answer, WebSocket phase. Echo follows RFC 6455 §5.4 (reassembly), §5.5.2
 // (ping -> pong), §7.1.1 (the server closes TCP first) and §7.4.1 (1002, 1007, 1009 on failure).
+// Each co_await here is a statement of its own, never inside a condition or a short-circuit
+// expression: g++ 12 miscompiled `if (co_await ...)` in one of these coroutines (SIGILL on a
+// resume index it did not expect).
 #include "tools/lab/session.h"
 
 #include <algorithm>
@@ -169,8 +172,11 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             }
             // RFC 6455 §7.1.7: fail the connection: a close frame with the reason, then close.
             auto n = ws::build_close(control, close_code_for(r.error()), r.error().name(), std::nullopt);
-            if (n && !co_await send_bytes(env, pipe, std::span(control).first(*n))) {
-                co_return ws_exit::abort;
+            if (n) {
+                const bool sent = co_await send_bytes(env, pipe, std::span(control).first(*n));
+                if (!sent) {
+                    co_return ws_exit::abort;
+                }
             }
             co_return ws_exit::close_first;
         }
@@ -222,10 +228,12 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             if (p.mode == ws_mode::echo) {
                 env->counters->messages.fetch_add(1, std::memory_order_relaxed);
                 const auto frame = frame_in_place(msg.bytes(), ev.op);
-                if (!co_await pause(env, p.reply_delay_ms)) {
+                const bool waited = co_await pause(env, p.reply_delay_ms);
+                if (!waited) {
                     co_return ws_exit::stopped;
                 }
-                if (!co_await send_bytes(env, pipe, frame)) {
+                const bool sent = co_await send_bytes(env, pipe, frame);
+                if (!sent) {
                     co_return ws_exit::abort;
                 }
                 msg.release();
@@ -243,21 +251,28 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             }
             if (ev.op == ws::opcode::ping) {
                 // RFC 6455 §5.5.2: a pong carries the ping's application data.
-                auto n = ws::build_pong(control, ev.payload, std::nullopt);
-                if (!co_await pause(env, p.reply_delay_ms)) {
+                const auto n = ws::build_pong(control, ev.payload, std::nullopt);
+                const bool waited = co_await pause(env, p.reply_delay_ms);
+                if (!waited) {
                     co_return ws_exit::stopped;
                 }
-                if (n && !co_await send_bytes(env, pipe, std::span(control).first(*n))) {
-                    co_return ws_exit::abort;
+                if (n) {
+                    const bool sent = co_await send_bytes(env, pipe, std::span(control).first(*n));
+                    if (!sent) {
+                        co_return ws_exit::abort;
+                    }
                 }
                 break;
             }
             {
                 // RFC 6455 §5.5.1: answer a close with a close, echoing the status code (an empty
                 // close, 1005, is answered empty); then the server closes TCP first (§7.1.1).
-                auto n = ws::build_close(control, ev.close_code, {}, std::nullopt);
-                if (n && !co_await send_bytes(env, pipe, std::span(control).first(*n))) {
-                    co_return ws_exit::abort;
+                const auto n = ws::build_close(control, ev.close_code, {}, std::nullopt);
+                if (n) {
+                    const bool sent = co_await send_bytes(env, pipe, std::span(control).first(*n));
+                    if (!sent) {
+                        co_return ws_exit::abort;
+                    }
                 }
                 co_return ws_exit::close_first;
             }
@@ -276,46 +291,42 @@ rt::task<void> going_away(session_env* env, Pipe* pipe)
     }
 }
 
+// Silent: never read (bytes the client sends stay in the socket and its window fills up), never
+// send, until the hold bound.
 template <class Pipe>
-rt::task<void> after_upgrade(session_env* env, Pipe* pipe, answer a, pooled_buffer head, std::size_t head_length)
+rt::task<void> hold_silent(session_env* env, Pipe* pipe)
 {
-    if (a.mode == ws_mode::silent) {
-        // Never read: bytes the client sends stay in the socket (its window fills up).
-        head.release();
-        co_await pipe->stop_receiving();
-        if (co_await pause(env, static_cast<std::uint32_t>(env->limits.hold_timeout.count()))) {
-            co_await close_first(env, pipe);
-        } else {
-            co_await pipe->close(rt::close_mode::graceful);
-        }
-        co_return;
-    }
-    if (a.mode == ws_mode::discard) {
-        head.release();
-        for (;;) {
-            auto c = co_await pipe->recv(rt::deadline::after(env->limits.hold_timeout));
-            if (!c.is_data()) {
-                break;
-            }
-        }
+    co_await pipe->stop_receiving();
+    const bool held = co_await pause(env, static_cast<std::uint32_t>(env->limits.hold_timeout.count()));
+    if (held) {
+        co_await close_first(env, pipe);
+    } else {
         co_await pipe->close(rt::close_mode::graceful);
-        co_return;
     }
-    ws_params p;
-    p.mode = a.mode;
-    p.reply_delay_ms = a.reply_delay_ms;
-    if (a.kill) {
-        p.kill_at = rt::deadline::after(std::chrono::milliseconds(a.kill_after_ms));
+}
+
+// Blackhole: read and drop everything, answer nothing (not even a close), until EOF or the idle
+// bound.
+template <class Pipe>
+rt::task<void> discard_all(session_env* env, Pipe* pipe)
+{
+    for (;;) {
+        auto c = co_await pipe->recv(rt::deadline::after(env->limits.hold_timeout));
+        if (!c.is_data()) {
+            break;
+        }
     }
-    if (a.mode == ws_mode::await_close) {
-        p.give_up = rt::deadline::after(env->limits.close_timeout);
-    }
-    const ws_exit how = co_await websocket_phase(env, pipe, p, std::move(head), head_length);
+    co_await pipe->close(rt::close_mode::graceful);
+}
+
+template <class Pipe>
+rt::task<void> finish(session_env* env, Pipe* pipe, ws_exit how, ws_mode mode)
+{
     switch (how) {
     case ws_exit::close_first: co_await close_first(env, pipe); break;
     case ws_exit::abort: co_await pipe->close(rt::close_mode::abort); break;
     case ws_exit::stopped:
-        if (a.mode == ws_mode::echo) {
+        if (mode == ws_mode::echo) {
             co_await going_away(env, pipe);
         }
         co_await pipe->close(rt::close_mode::graceful);
@@ -324,6 +335,15 @@ rt::task<void> after_upgrade(session_env* env, Pipe* pipe, answer a, pooled_buff
     }
 }
 
+// What the handshake leaves for the WebSocket phase. `upgraded` false: the connection was
+// answered (or dropped) and closed already.
+struct upgrade_plan {
+    bool upgraded = false;
+    ws_params params;
+    pooled_buffer head;      // bytes past the head (client frames sent early) start at `offset`
+    std::size_t offset = 0;
+};
+
 void log_answer(session_env* env, const answer& a, std::string_view note)
 {
     if (env->log != nullptr) {
@@ -331,10 +351,11 @@ void log_answer(session_env* env, const answer& a, std::string_view note)
     }
 }
 
-} // namespace
-
-template <byte_pipe Pipe>
-rt::task<void> serve_connection(session_env* env, Pipe* pipe)
+// Reads the head, sends the answer, and either closes (plain HTTP answers, resets, failures) or
+// hands the upgraded connection on. Its frame (head parsing, the answer) is freed before the
+// long-lived WebSocket phase starts, which keeps an idle connection small.
+template <class Pipe>
+rt::task<upgrade_plan> handshake(session_env* env, Pipe* pipe)
 {
     pooled_buffer head = env->pool->take();
     const head_read h = co_await read_head(env, pipe, &head.bytes());
@@ -346,7 +367,7 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
         log_answer(env, none, h.status == head_status::timeout ? "no request head in time" : "closed before a request");
         head.release();
         co_await pipe->close(rt::close_mode::graceful);
-        co_return;
+        co_return upgrade_plan{};
     }
     pooled_buffer out = env->pool->take();
     const answer a = h.status == head_status::complete
@@ -355,9 +376,10 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
                                           out.bytes(), env->next_seed++)
                          : answer_parse_error(h.error, out.bytes());
     log_answer(env, a, {});
-    if (!co_await pause(env, a.delay_before_ms)) {
+    const bool waited = co_await pause(env, a.delay_before_ms);
+    if (!waited) {
         co_await pipe->close(rt::close_mode::graceful);
-        co_return;
+        co_return upgrade_plan{};
     }
     // Counted before the bytes leave, so a client that has read the answer sees the count.
     if (a.next == after_answer::websocket) {
@@ -368,19 +390,58 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
     if (a.next == after_answer::reset) {
         // RST instead of an answer: SO_LINGER {1, 0} then close.
         co_await pipe->close(rt::close_mode::abort);
-        co_return;
+        co_return upgrade_plan{};
     }
-    if (!out.bytes().empty() && !co_await send_bytes(env, pipe, out.bytes())) {
+    bool sent = true;
+    if (!out.bytes().empty()) {
+        sent = co_await send_bytes(env, pipe, out.bytes());
+    }
+    if (!sent) {
         co_await pipe->close(rt::close_mode::abort);
-        co_return;
+        co_return upgrade_plan{};
     }
     out.release();
     if (a.next == after_answer::close) {
         head.release();
         co_await close_first(env, pipe);
+        co_return upgrade_plan{};
+    }
+    upgrade_plan plan;
+    plan.upgraded = true;
+    plan.params.mode = a.mode;
+    plan.params.reply_delay_ms = a.reply_delay_ms;
+    if (a.kill) {
+        plan.params.kill_at = rt::deadline::after(std::chrono::milliseconds(a.kill_after_ms));
+    }
+    if (a.mode == ws_mode::await_close) {
+        plan.params.give_up = rt::deadline::after(env->limits.close_timeout);
+    }
+    plan.head = std::move(head);
+    plan.offset = h.head_length;
+    co_return plan;
+}
+
+} // namespace
+
+template <byte_pipe Pipe>
+rt::task<void> serve_connection(session_env* env, Pipe* pipe)
+{
+    upgrade_plan plan = co_await handshake(env, pipe);
+    if (!plan.upgraded) {
         co_return;
     }
-    co_await after_upgrade(env, pipe, a, std::move(head), h.head_length);
+    if (plan.params.mode == ws_mode::silent) {
+        plan.head.release();
+        co_await hold_silent(env, pipe);
+        co_return;
+    }
+    if (plan.params.mode == ws_mode::discard) {
+        plan.head.release();
+        co_await discard_all(env, pipe);
+        co_return;
+    }
+    const ws_exit how = co_await websocket_phase(env, pipe, plan.params, std::move(plan.head), plan.offset);
+    co_await finish(env, pipe, how, plan.params.mode);
 }
 
 template rt::task<void> serve_connection<tcp_pipe>(session_env* env, tcp_pipe* pipe);
