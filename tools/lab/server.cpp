@@ -105,8 +105,10 @@ void stop_message::deliver(rt::message& m, rt::reactor& r, std::int32_t status) 
     if (status < 0) {
         return; // not delivered: the cluster's own drain cancels everything after its grace period
     }
-    (void)r;
     shard* sh = static_cast<stop_message&>(m).owner;
+    // A stop right after start can arrive before run_shard ran (the cluster drops spawns that land
+    // after its own stop request), so the reactor comes from the delivery, not from run_shard.
+    sh->env.reactor = &r;
     sh->env.stopping = true;
     sh->accepting.spawn(wind_down(sh));
 }
@@ -174,6 +176,9 @@ rt::task<void> accept_loop(shard* sh, const rt::listener* l)
 rt::task<void> run_shard(shard* sh, const std::vector<rt::listener>* listeners)
 {
     sh->env.reactor = rt::reactor::current();
+    if (sh->env.stopping) {
+        co_return; // stopped before it started
+    }
     for (const rt::listener& l : *listeners) {
         sh->accepting.spawn(accept_loop(sh, &l));
     }
