@@ -394,9 +394,10 @@ void fail_server_close(attempt& a, ws_state& st, phase p, const ws::event& ev, s
     a.res.close.code = ev.close_code;
     a.res.close.reason = st.server_reason;
     st.failed = true;
+    const std::string when =
+        since_upgrade_ns < 1'000'000 ? "right after the upgrade" : proto::format_ms(since_upgrade_ns) + " after the upgrade";
     a.res.fail(p, errc::server_closed,
-               "The server closed the WebSocket with " + close_words(ev.close_code, st.server_reason) + " " +
-                   proto::format_ms(since_upgrade_ns) + " after the upgrade");
+               "The server closed the WebSocket with " + close_words(ev.close_code, st.server_reason) + " " + when);
 }
 
 void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::int64_t since_upgrade_ns,
@@ -626,13 +627,15 @@ rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_sta
         co_return;
     }
     st.close_sent = true;
-    if (protocol_error) {
-        co_return; // RFC 6455 §7.1.7: fail the connection; no point waiting for an answer
+    if (protocol_error || st.failed) {
+        // RFC 6455 §7.1.7: fail the connection. After a timeout or a broken exchange the close
+        // handshake would only add its own timeout to a verdict that is already down.
+        co_return;
     }
     for (;;) {
         auto o = co_await rd.next(until);
         if (!o.is_event()) {
-            a.res.set_duration(phase::close, o.stamp_ns - start);
+            a.res.set_duration(phase::close, std::max<std::int64_t>(0, o.stamp_ns - start));
             a.res.close.by = proto::closed_by::client;
             if (o.what == read_outcome::kind::eof) {
                 st.eof_seen = true;
@@ -658,7 +661,7 @@ rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_sta
         if (ev.op != ws::opcode::close) {
             continue;
         }
-        a.res.set_duration(phase::close, o.stamp_ns - start);
+        a.res.set_duration(phase::close, std::max<std::int64_t>(0, o.stamp_ns - start));
         if (ev.close_code != 1000 && ev.close_code != 1001 && ev.close_code != 1005 && !st.failed) {
             // Not an answer to our 1000: the server was closing on its own (e.g. 4401 after auth).
             fail_server_close(a, st, phase::close, ev, o.stamp_ns - upgraded_ns);
