@@ -459,7 +459,8 @@ rt::task<bool> round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_stat
             co_return false;
         }
         sent_ns = rt::mono_now();
-        if (!co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until)) {
+        const bool frame_sent = co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until);
+        if (!frame_sent) {
             a.res.set_duration(phase::rtt, rt::mono_now() - sent_ns);
             st.failed = true;
             a.res.fail(phase::rtt, errc::connection_reset, "The connection failed while sending the RTT frame");
@@ -620,7 +621,11 @@ rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_sta
     const std::uint16_t our_code = protocol_error ? 1002 : 1000;
     auto n = ws::build_close(frame, our_code, "", next_mask(*a.env.entropy));
     const std::int64_t start = rt::mono_now();
-    if (!n || !co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until)) {
+    bool close_sent = false;
+    if (n) {
+        close_sent = co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until);
+    }
+    if (!close_sent) {
         if (!st.failed) {
             warn(a, "Could not send the close frame; the connection was already broken");
         }
@@ -687,11 +692,13 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
 {
     attempt a{env, *spec, *res, rt::mono_now() + to_ns(spec->timeouts.overall)};
     address_list addrs;
-    if (!co_await resolve(a, &addrs)) {
+    const bool resolved = co_await resolve(a, &addrs);
+    if (!resolved) {
         co_return;
     }
     rt::connected conn;
-    if (!co_await connect(a, addrs, &conn)) {
+    const bool connected = co_await connect(a, addrs, &conn);
+    if (!connected) {
         co_return;
     }
     res->negotiated.http_version = "http/1.1";
@@ -702,10 +709,18 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
         byte_pipe pipe(*env.reactor, conn.sock, rs);
         std::optional<tls::session> tls_session;
         std::int64_t ready_ns = conn.done_ns;
-        bool ok = !spec->url.secure || co_await tls_phase(a, pipe, &tls_session, conn.done_ns, &ready_ns);
+        // Every co_await stands in a statement of its own: g++ 12 has miscompiled co_await inside
+        // conditions and short-circuit expressions (seen in the lab server).
+        bool ok = true;
+        if (spec->url.secure) {
+            ok = co_await tls_phase(a, pipe, &tls_session, conn.done_ns, &ready_ns);
+        }
         std::size_t leftover = 0;
         std::int64_t upgraded_ns = 0;
-        if (ok && co_await upgrade(a, pipe, buf.get(), ready_ns, &leftover, &upgraded_ns)) {
+        if (ok) {
+            ok = co_await upgrade(a, pipe, buf.get(), ready_ns, &leftover, &upgraded_ns);
+        }
+        if (ok) {
             ws::decoder_options opts;
             opts.local = ws::role::client;
             opts.permessage_deflate = has_extension(*res, "permessage-deflate");
