@@ -8,13 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "proto/assert/close_codes.h"
+#include "proto/assert/script.h"
+#include "proto/presets/app.h"
 #include "proto/url.h"
 
 namespace wsp::proto {
 
 using millis = std::chrono::milliseconds;
 
-enum class rtt_mode : std::uint8_t { none = 0, echo = 1, any = 2, ping = 3 };
+// none: handshake only; echo: the reply equals the payload; any: any data message; ping: a
+// WebSocket ping/pong; app: the app preset's own request/response (a WebSocket ping if it has none).
+enum class rtt_mode : std::uint8_t { none = 0, echo = 1, any = 2, ping = 3, app = 4 };
 enum class address_family : std::uint8_t { any = 0, v4 = 1, v6 = 2 };
 
 struct header_field {
@@ -29,6 +34,7 @@ struct check_timeouts {
     millis connect{5000};  // TCP connect
     millis tls{5000};
     millis upgrade{5000};  // request sent to validated 101
+    millis app_init{5000}; // app preset init (e.g. connection_init -> connection_ack)
     millis rtt{5000};      // product guide: RTT timeout, the hard Down line
     millis close{2000};    // our close frame sent to the server's close frame
     millis overall{20000};
@@ -40,6 +46,7 @@ struct check_thresholds {
     millis handshake_degraded{1000}; // end of connect/TLS to the 101
     millis rtt_degraded{200};
     std::optional<millis> connect_degraded; // DNS+TCP+TLS; off unless set
+    millis app_init_degraded{1000};
 };
 
 // wss:// options (RFC 8446 / RFC 6066 SNI); the CLI turns them into one TLS context per run.
@@ -51,6 +58,12 @@ struct tls_options {
     bool min_tls13 = false;               // refuse TLS 1.2
     unsigned cert_warn_days = 14;         // degraded when the chain expires within this many days
     bool resume = false;                  // keep a per-target session cache and report resumption
+};
+
+// An app-protocol preset (--app) and its options.
+struct app_spec {
+    const app::preset* preset = nullptr;
+    app::preset_options options;
 };
 
 struct check_spec {
@@ -70,6 +83,9 @@ struct check_spec {
     std::optional<std::string> source_address;    // bind before connect
     std::size_t max_message_size = 1 << 20;
     tls_options tls;
+    std::optional<app_spec> app;                      // speak an application protocol after the 101
+    std::vector<assertion::script_step> steps;        // --send/--expect-*/--script exchanges
+    std::optional<assertion::close_code_set> expect_close; // success is the server closing so
 };
 
 } // namespace wsp::proto

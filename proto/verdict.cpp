@@ -36,6 +36,10 @@ void apply_thresholds(check_result& r, const check_thresholds& t)
         degrade(r, "Upgrade took " + format_ms(*up) + " (degraded above " +
                        std::to_string(t.handshake_degraded.count()) + " ms)");
     }
+    if (auto init = r.duration(phase::app_init); init && *init > to_ns(t.app_init_degraded)) {
+        degrade(r, "App-protocol init took " + format_ms(*init) + " (degraded above " +
+                       std::to_string(t.app_init_degraded.count()) + " ms)");
+    }
     if (r.rtt_ns && *r.rtt_ns > to_ns(t.rtt_degraded)) {
         degrade(r, "Round trip took " + format_ms(*r.rtt_ns) + " (degraded above " +
                        std::to_string(t.rtt_degraded.count()) + " ms)");

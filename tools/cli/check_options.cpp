@@ -144,6 +144,16 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
     auto& t = spec.timeouts;
     auto& th = spec.thresholds;
 
+    const auto app_opts = [&]() -> proto::app_spec& {
+        if (!spec.app) {
+            spec.app.emplace();
+        }
+        return *spec.app;
+    };
+    const proto::assertion::file_reader file_reader = [&env](std::string_view path) {
+        return env.read_file(std::string(path));
+    };
+    bool rtt_given = false;
     const auto duration_flag = [&](millis& target) -> tl::expected<void, std::string> {
         auto v = rd.value();
         if (!v) {
@@ -249,9 +259,12 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                 spec.rtt = proto::rtt_mode::any;
             } else if (*v == "ping") {
                 spec.rtt = proto::rtt_mode::ping;
+            } else if (*v == "app") {
+                spec.rtt = proto::rtt_mode::app;
             } else {
-                return error_t("option --rtt: '" + std::string(*v) + "' is not one of none, echo, any, ping");
+                return error_t("option --rtt: '" + std::string(*v) + "' is not one of none, echo, any, ping, app");
             }
+            rtt_given = true;
         } else if (a == "--payload") {
             auto v = rd.value();
             if (!v) {
@@ -331,6 +344,128 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             spec.tls.cert_warn_days = *n;
         } else if (a == "--tls-resume") {
             spec.tls.resume = true;
+        } else if (a == "--app") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            const auto* p = proto::app::find_preset(*v);
+            if (p == nullptr) {
+                std::string names;
+                for (const auto& known : proto::app::all_presets()) {
+                    names += names.empty() ? "" : ", ";
+                    names += known.name;
+                }
+                return error_t("option --app: unknown preset '" + std::string(*v) + "' (known: " + names + ")");
+            }
+            app_opts().preset = p;
+        } else if (a == "--realm" || a == "--topic" || a == "--client-id" || a == "--username" ||
+                   a == "--init-payload") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto& ao = app_opts().options;
+            (a == "--realm" ? ao.realm : a == "--topic" ? ao.topic : a == "--client-id" ? ao.client_id
+                                                         : a == "--username"            ? ao.username
+                                                                                        : ao.init_payload_json) =
+                std::string(*v);
+        } else if (a == "--password-env" || a == "--password-file") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            if (a == "--password-env") {
+                auto e = env.getenv(std::string(*v));
+                if (!e) {
+                    return error_t("option --password-env: environment variable " + std::string(*v) + " is not set");
+                }
+                app_opts().options.password = *e;
+            } else {
+                auto f = env.read_file(std::string(*v));
+                if (!f) {
+                    return error_t("option --password-file: " + f.error());
+                }
+                app_opts().options.password = std::string(trim(*f));
+            }
+        } else if (a == "--mqtt-version") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            if (*v != "3.1.1" && *v != "4" && *v != "5" && *v != "5.0") {
+                return error_t("option --mqtt-version: '" + std::string(*v) + "' is not 3.1.1 (4) or 5");
+            }
+            app_opts().options.mqtt_version = (*v == "5" || *v == "5.0") ? 5 : 4;
+        } else if (a == "--keep-alive") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto n = parse_unsigned(*v, 65535);
+            if (!n) {
+                return error_t("option --keep-alive: '" + std::string(*v) + "' is not a number of seconds (0 to 65535)");
+            }
+            app_opts().options.keep_alive = static_cast<std::uint16_t>(*n);
+        } else if (a == "--send") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto m = proto::assertion::parse_send(*v, spec.binary, file_reader);
+            if (!m) {
+                return error_t("option --send: " + m.error().sentence);
+            }
+            spec.steps.push_back({std::move(*m), {}});
+        } else if (a == "--expect-contains" || a == "--expect-regex" || a == "--expect-json" ||
+                   a == "--expect-equals") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            using proto::assertion::expectation;
+            auto e = a == "--expect-contains" ? expectation::contains(*v)
+                     : a == "--expect-regex"  ? expectation::regex(*v)
+                     : a == "--expect-json"   ? expectation::json(*v)
+                                              : expectation::equals(*v);
+            if (!e) {
+                return error_t("option " + std::string(a) + ": " + e.error().sentence);
+            }
+            // Expectations apply to the preceding --send; before any, to the first message.
+            if (spec.steps.empty()) {
+                spec.steps.push_back({std::nullopt, {}});
+            }
+            spec.steps.back().expect.push_back(std::move(*e));
+        } else if (a == "--script") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto text = env.read_file(std::string(*v));
+            if (!text) {
+                return error_t("option --script: " + text.error());
+            }
+            auto steps = proto::assertion::parse_script(*text, file_reader);
+            if (!steps) {
+                return error_t("script " + std::string(*v) + ": " + steps.error().sentence);
+            }
+            for (auto& st : *steps) {
+                spec.steps.push_back(std::move(st));
+            }
+        } else if (a == "--expect-close") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto codes = proto::assertion::close_code_set::parse(*v);
+            if (!codes) {
+                return error_t("option --expect-close: " + codes.error().sentence);
+            }
+            spec.expect_close = std::move(*codes);
+        } else if (a == "--app-init-timeout") {
+            step = duration_flag(t.app_init);
+        } else if (a == "--app-init-degraded") {
+            step = duration_flag(th.app_init_degraded);
         } else if (a == "-4") {
             spec.family = proto::address_family::v4;
         } else if (a == "-6") {
@@ -364,6 +499,27 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
         std::find(spec.subprotocols.begin(), spec.subprotocols.end(), *spec.expect_subprotocol) ==
             spec.subprotocols.end()) {
         spec.subprotocols.push_back(*spec.expect_subprotocol);
+    }
+    if (spec.app) {
+        if (spec.app->preset == nullptr) {
+            return error_t("--realm, --topic, --client-id, --username, --password-* and --mqtt-version need --app NAME");
+        }
+        const auto sub = spec.app->preset->subprotocol;
+        if (!sub.empty()) {
+            if (std::find(spec.subprotocols.begin(), spec.subprotocols.end(), sub) == spec.subprotocols.end()) {
+                spec.subprotocols.emplace(spec.subprotocols.begin(), sub);
+            }
+            if (!spec.expect_subprotocol) {
+                spec.expect_subprotocol = std::string(sub);
+            }
+        }
+        if (!rtt_given) {
+            spec.rtt = proto::rtt_mode::app;
+        }
+        // Validate the options now, so a bad --realm is a usage error, not a down result.
+        if (auto made = spec.app->preset->make(spec.app->options); !made) {
+            return error_t("option --app " + std::string(spec.app->preset->name) + ": " + made.error().sentence);
+        }
     }
     if (spec.tls.cert_file.has_value() != spec.tls.key_file.has_value()) {
         return error_t("options --cert and --key go together (client certificate and its private key)");
@@ -402,8 +558,25 @@ TLS (wss://):
   --cert-warn-days N           degraded when the certificate chain expires within N days (14)
   --tls-resume                 resume TLS sessions across attempts and report it
 
+App protocols:
+  --app NAME                   speak NAME after the 101 and time its init as phase app_init:
+                               graphql-transport-ws, graphql-ws, mqtt, wamp, signalr, phoenix,
+                               socketio, actioncable (sets the subprotocol to offer and assert,
+                               and --rtt app: the protocol's own ping, or a WebSocket ping)
+  --realm R (wamp), --topic T (phoenix join, socket.io namespace), --init-payload JSON
+  --client-id ID, --username U, --password-env VAR, --password-file F (mqtt; the password is
+                               secret), --mqtt-version 3.1.1|5, --keep-alive SECONDS
+  --app-init-timeout (5s), --app-init-degraded (1000ms)
+
+Exchanges and assertions (after the upgrade and any app init, in order):
+  --send TEXT|hex:..|@FILE     send a message (binary with --binary); repeatable
+  --expect-contains S, --expect-regex R, --expect-equals S, --expect-json 'POINTER=VALUE'
+                               the next message must match (applies to the preceding --send)
+  --script FILE                steps from JSON: {"steps":[{"send":"..","expect":{"contains":".."}}]}
+  --expect-close CODES         success is the server closing with one of CODES (4401, 4400-4499)
+
 Round trip:
-  --rtt none|echo|any|ping     none (default): handshake only; echo: the reply must equal the
+  --rtt none|echo|any|ping|app none (default): handshake only; echo: the reply must equal the
                                payload; any: any data frame (servers that speak first);
                                ping: a WebSocket ping answered by a pong with the same payload
   --payload TEXT               payload for echo and ping (default "wsprobe")
