@@ -1,0 +1,113 @@
+// Internals shared by the probe's phase files: the per-attempt context, connection buffers, the
+// WebSocket state after the upgrade, and the phase functions each file defines.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/probe/check.h"
+#include "engine/probe/errc.h"
+#include "engine/probe/frames.h"
+#include "engine/probe/pipe.h"
+#include "engine/runtime/clock.h"
+#include "engine/runtime/errc.h"
+#include "engine/runtime/socket.h"
+#include "proto/verdict.h"
+#include "ws/frame.h"
+
+namespace wsp::probe::detail {
+
+using proto::check_result;
+using proto::check_spec;
+using proto::phase;
+namespace app = proto::app;
+
+[[nodiscard]] inline std::int64_t to_ns(proto::millis m) { return static_cast<std::int64_t>(m.count()) * 1'000'000; }
+[[nodiscard]] inline std::string ms_text(proto::millis m) { return std::to_string(m.count()) + " ms"; }
+
+// Per-attempt context: the spec, the environment, the result being filled and the overall bound.
+struct attempt {
+    probe_env env;
+    const check_spec& spec;
+    check_result& res;
+    std::int64_t overall_end_ns;
+    bool degraded = false; // a warning that lowers the verdict was recorded
+
+    [[nodiscard]] rt::deadline until(proto::millis phase_timeout) const noexcept
+    {
+        return rt::deadline{std::min(rt::mono_now() + to_ns(phase_timeout), overall_end_ns)};
+    }
+    [[nodiscard]] bool overall_expired() const noexcept { return rt::mono_now() >= overall_end_ns; }
+};
+
+struct address_list {
+    std::array<rt::address, dns::max_result_addresses> items{};
+    std::size_t count = 0;
+};
+
+// Buffers for one connection: the upgrade request, then the response head, reused as the
+// frame inbox once the 101 is validated. Sized for the http1 parser's default limits.
+struct conn_buffers {
+    static constexpr std::size_t head_limit = 16 * 1024;
+    std::array<char, head_limit> request{};
+    std::array<std::uint8_t, head_limit + 4096> inbox{};
+};
+
+// What happened on the WebSocket after the upgrade; drives the close and the TCP close mode.
+struct ws_state {
+    bool server_close_seen = false; // the server's close frame arrived
+    bool close_sent = false;
+    bool eof_seen = false;          // the server closed TCP
+    bool failed = false;            // the check is already down
+    bool expected_close = false;    // the server closed with a code --expect-close asked for
+    std::uint16_t server_code = 0;
+    std::string server_reason;
+};
+
+// Records a warning; `degrade` lowers an otherwise healthy verdict to degraded.
+void warn(attempt& a, std::string why, bool degrade = true);
+
+// connect.cpp: DNS, TCP and TLS phases.
+[[nodiscard]] rt::task<bool> resolve(attempt& a, address_list* out);
+[[nodiscard]] rt::task<bool> connect(attempt& a, const address_list& addrs, rt::connected* out);
+[[nodiscard]] rt::task<bool> tls_phase(attempt& a, byte_pipe& pipe, std::optional<tls::session>* session,
+                                       std::int64_t connected_ns, std::int64_t* done_ns);
+
+// upgrade.cpp: the HTTP/1.1 upgrade. On success `leftover` bytes at the start of buf->inbox are
+// frame data that arrived with the head.
+[[nodiscard]] rt::task<bool> upgrade(attempt& a, byte_pipe& pipe, conn_buffers* buf, std::int64_t connected_ns,
+                                     std::size_t* leftover, std::int64_t* upgraded_ns);
+
+// exchange.cpp: frames after the upgrade.
+[[nodiscard]] ws::mask_key next_mask(http1::entropy_source& e);
+[[nodiscard]] rt::task<bool> send_frame(byte_pipe& pipe, std::span<const std::uint8_t> frame, rt::deadline until);
+[[nodiscard]] rt::task<void> answer_ping(attempt& a, byte_pipe& pipe, std::span<const std::uint8_t> payload,
+                                         rt::deadline until);
+[[nodiscard]] std::string close_words(std::uint16_t code, std::string_view reason);
+void fail_server_close(attempt& a, ws_state& st, phase p, const ws::event& ev, std::int64_t since_upgrade_ns);
+void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::int64_t since_upgrade_ns,
+               proto::millis timeout);
+[[nodiscard]] std::string preview(std::span<const std::uint8_t> bytes);
+[[nodiscard]] rt::task<bool> round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                        std::int64_t upgraded_ns);
+[[nodiscard]] rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                         std::int64_t upgraded_ns);
+
+// app_phases.cpp: app presets, scripted exchanges, expected closes.
+[[nodiscard]] rt::task<bool> app_init(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st, app::session& s,
+                                      std::int64_t upgraded_ns);
+[[nodiscard]] rt::task<bool> app_round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                            app::session& s, std::int64_t upgraded_ns);
+[[nodiscard]] rt::task<bool> run_steps(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                       std::int64_t upgraded_ns);
+[[nodiscard]] rt::task<void> await_expected_close(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                                  std::int64_t upgraded_ns);
+
+} // namespace wsp::probe::detail
