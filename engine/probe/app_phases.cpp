@@ -215,6 +215,7 @@ rt::task<bool> app_round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_
 rt::task<bool> run_steps(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st, std::int64_t upgraded_ns)
 {
     const std::int64_t start = rt::mono_now();
+    std::int64_t sent_ns = upgraded_ns; // a step without --send times from the upgrade
     message_state m;
     std::size_t index = 0;
     for (const auto& step : a.spec.steps) {
@@ -224,6 +225,7 @@ rt::task<bool> run_steps(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state
             if (a.env.transcript) {
                 a.res.transcript += "> [step " + std::to_string(index) + "] " + printable_preview(step.send->bytes) + "\n";
             }
+            sent_ns = rt::mono_now();
             const bool sent = co_await send_message(a, pipe, step.send->binary, step.send->bytes, until);
             if (!sent) {
                 st.failed = true;
@@ -235,7 +237,7 @@ rt::task<bool> run_steps(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state
             continue;
         }
         const message_end got = co_await next_message(a, pipe, rd, until, &m);
-        a.res.set_duration(phase::rtt, m.stamp_ns - start);
+        a.res.set_duration(phase::rtt, std::max<std::int64_t>(0, m.stamp_ns - std::min(start, sent_ns)));
         if (got == message_end::closed) {
             (void)handle_close(a, st, phase::rtt, m, m.stamp_ns - upgraded_ns, nullptr);
             co_return false; // stop here: an expected close ends the check as a success
@@ -249,7 +251,7 @@ rt::task<bool> run_steps(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state
             a.res.transcript += "< [step " + std::to_string(index) + "] " + printable_preview(m.buf) + "\n";
         }
         if (!a.res.rtt_ns) {
-            a.res.rtt_ns = m.stamp_ns - start;
+            a.res.rtt_ns = std::max<std::int64_t>(0, m.stamp_ns - sent_ns);
         }
         for (const auto& e : step.expect) {
             const auto v = e.match(m.binary, m.buf);

@@ -213,6 +213,7 @@ rt::task<void> close_phase(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_sta
             st.close_sent = co_await send_frame(pipe, std::span<const std::uint8_t>(frame.data(), *n), until);
         }
         st.eof_seen = co_await rd.wait_eof(until);
+        a.res.close.clean = st.close_sent;
         co_return;
     }
     const bool protocol_error = a.res.code == "invalid_frame" || a.res.cls == wsp::failure_class::protocol;
