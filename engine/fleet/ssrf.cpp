@@ -67,6 +67,7 @@ const std::vector<std::pair<cidr_block, known_block>>& parsed_known_blocks()
 {
     static const auto blocks = [] {
         std::vector<std::pair<cidr_block, known_block>> v;
+        v.reserve(known_blocks.size());
         for (const auto& k : known_blocks) {
             v.emplace_back(*parse_cidr(k.cidr), k);
         }

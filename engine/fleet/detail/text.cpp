@@ -197,7 +197,7 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view s)
         *mi > 59 || *se > 60) {
         return std::nullopt;
     }
-    return days_from_civil(*y, *mo, *d) * 86400 + *h * 3600 + *mi * 60 + *se;
+    return days_from_civil(*y, *mo, *d) * 86400 + std::int64_t{*h} * 3600 + std::int64_t{*mi} * 60 + *se;
 }
 
 std::string format_utc_timestamp(std::int64_t unix_ns)

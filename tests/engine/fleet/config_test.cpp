@@ -305,3 +305,16 @@ TEST(config, fifty_thousand_checks)
     ASSERT_EQ(dup.error().problems.size(), 1u);
     EXPECT_EQ(dup.error().problems[0].code, errc::duplicate_id);
 }
+
+TEST(config, every_prefix_of_a_config_is_refused_cleanly)
+{
+    const std::string json = R"({"modules": {"m": {"rtt": "echo", "headers": {"A": {"env": "API_TOKEN"}}}},
+        "checks": [{"id": "a", "url": "wss://a/", "module": "m", "labels": {"x": "y"}, "interval": "1m"}]})";
+    ASSERT_TRUE(parse(json));
+    for (std::size_t n = 0; n < json.size(); ++n) {
+        auto r = parse(std::string_view(json).substr(0, n));
+        ASSERT_FALSE(r) << n;
+        ASSERT_FALSE(r.error().problems.empty()) << n;
+        EXPECT_EQ(r.error().text().find("TOPSECRET"), std::string::npos) << n;
+    }
+}
