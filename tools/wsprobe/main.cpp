@@ -15,6 +15,7 @@
 #include "engine/runtime/self_check.h"
 #include "proto/render.h"
 #include "tools/cli/check_options.h"
+#include "tools/cli/tls_context.h"
 
 namespace {
 
@@ -76,21 +77,9 @@ int run_check_command(std::span<const std::string_view> args)
     std::optional<wsp::tls::context> tls_ctx;
     wsp::tls::session_cache tls_cache(64);
     if (opts->spec.url.secure) {
-        const auto& t = opts->spec.tls;
-        auto b = wsp::tls::context_builder::client();
-        b.insecure(t.insecure).alpn({"http/1.1"});
-        if (t.ca_file) {
-            b.ca_file(*t.ca_file);
-        }
-        if (t.cert_file && t.key_file) {
-            b.certificate_file(*t.cert_file, *t.key_file);
-        }
-        if (t.min_tls13) {
-            b.min_version(wsp::tls::tls_version::tls1_3);
-        }
-        auto ctx = b.build();
+        auto ctx = wsp::cli::make_client_tls_context(opts->spec.tls);
         if (!ctx) {
-            return fail_usage(b.error_text().empty() ? std::string(ctx.error().describe()) : b.error_text());
+            return fail_usage(ctx.error());
         }
         tls_ctx.emplace(std::move(*ctx));
     }
