@@ -1,8 +1,8 @@
 // Certificate field extraction (RFC 5280 §4.1.2.4 issuer/subject, §4.1.2.5 validity, §4.2.1.6
 // subjectAltName) for tls_facts and failure sentences.
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <cstdio>
+#include <string>
 #include <ctime>
 
 #include "tls/detail/diagnose.h"
@@ -45,6 +45,52 @@ std::optional<std::int64_t> to_epoch(const ASN1_TIME* t) noexcept
 
 namespace {
 
+// RFC 5952 text of an IPv4 (4 octets) or IPv6 (16 octets) address; "" for any other length.
+// Written here so this sans-I/O module needs no socket headers (inet_ntop).
+std::string ip_text(const unsigned char* b, int len)
+{
+    char buf[48];
+    if (len == 4) {
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+        return buf;
+    }
+    if (len != 16) {
+        return {};
+    }
+    unsigned groups[8];
+    for (int i = 0; i < 8; ++i) {
+        groups[i] = (static_cast<unsigned>(b[2 * i]) << 8) | b[2 * i + 1];
+    }
+    // RFC 5952 §4.2: compress the longest run (>= 2) of zero groups, the first one on a tie.
+    int best = -1;
+    int best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && groups[j] == 0) {
+            ++j;
+        }
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j == i ? i + 1 : j;
+    }
+    std::string out;
+    for (int i = 0; i < 8; ++i) {
+        if (i == best) {
+            out += "::";
+            i += best_len - 1;
+            continue;
+        }
+        if (!out.empty() && out.back() != ':') {
+            out += ':';
+        }
+        std::snprintf(buf, sizeof buf, "%x", groups[i]);
+        out += buf;
+    }
+    return out;
+}
+
 void collect_sans(const X509* cert, cert_summary& out)
 {
     general_names_ptr names(
@@ -61,11 +107,9 @@ void collect_sans(const X509* cert, cert_summary& out)
         } else if (gn->type == GEN_IPADD) {
             // RFC 5280 §4.2.1.6: iPAddress is 4 octets (IPv4) or 16 octets (IPv6).
             const ASN1_OCTET_STRING* s = gn->d.iPAddress;
-            const int len = ASN1_STRING_length(s);
-            char text[INET6_ADDRSTRLEN] = {};
-            const int family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
-            if (family != 0 && inet_ntop(family, ASN1_STRING_get0_data(s), text, sizeof text) != nullptr) {
-                out.san_ip.emplace_back(text);
+            std::string text = ip_text(ASN1_STRING_get0_data(s), ASN1_STRING_length(s));
+            if (!text.empty()) {
+                out.san_ip.push_back(std::move(text));
             }
         }
     }

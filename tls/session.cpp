@@ -1,7 +1,7 @@
 // Sans-I/O TLS session over memory BIOs (RFC 8446 handshake, §6 alerts, §6.1 close_notify).
 #include "tls/session.h"
 
-#include <arpa/inet.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <climits>
@@ -29,10 +29,14 @@ void on_info(const SSL* ssl, int where, int ret)
     }
 }
 
+// OpenSSL's own IPv4/IPv6 text parser (the one X509_VERIFY_PARAM_set1_ip_asc uses), so this
+// sans-I/O module needs no socket headers.
 bool is_ip_literal(const std::string& host) noexcept
 {
-    unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    ASN1_OCTET_STRING* ip = a2i_IPADDRESS(host.c_str());
+    const bool is_ip = ip != nullptr;
+    ASN1_OCTET_STRING_free(ip);
+    return is_ip;
 }
 
 } // namespace

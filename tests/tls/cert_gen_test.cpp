@@ -109,5 +109,21 @@ TEST(cert_gen, pem_file_is_private_and_exact)
     EXPECT_EQ(write_pem_file("/nonexistent/dir/x.pem", "x").error(), errc::file_write_failed);
 }
 
+// SAN iPAddress entries come back as RFC 5952 text (longest zero run compressed, lower case).
+TEST(cert_gen, ip_sans_are_reported_in_rfc5952_form)
+{
+    const auto& p = pki::get();
+    auto leaf = make_self_signed({"ips",
+                                  {},
+                                  {"2001:DB8:0:0:1:0:0:1", "fe80::", "10.0.0.255", "1:0:0:2:0:0:0:3"},
+                                  p.now - day,
+                                  p.now + day});
+    ASSERT_TRUE(leaf);
+    auto cert = parse(leaf->certificate);
+    ASSERT_TRUE(cert);
+    const auto s = detail::summarize(cert.get());
+    EXPECT_EQ(s.san_ip, (std::vector<std::string>{"2001:db8::1:0:0:1", "fe80::", "10.0.0.255", "1:0:0:2::3"}));
+}
+
 } // namespace
 } // namespace wsp::tls::test
