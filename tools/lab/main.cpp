@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "tools/lab/options.h"
 #include "tools/lab/scenario.h"
 #include "tools/lab/server.h"
+#include "tools/lab/tls_scenarios.h"
 
 namespace {
 
@@ -40,6 +42,15 @@ int run(const wsp::lab::lab_options& o)
     cfg.listen = o.listen;
     cfg.threads = o.threads;
     cfg.log = o.log;
+    if (!o.tls_dir.empty()) {
+        auto tls = wsp::lab::prepare_tls_scenarios(o.tls_dir, static_cast<std::int64_t>(std::time(nullptr)),
+                                                   wsp::rt::address::loopback_v4(0));
+        if (!tls) {
+            std::fprintf(stderr, "wsprobe-lab: %s\n", tls.error().c_str());
+            return 1;
+        }
+        cfg.tls_listen = std::move(*tls);
+    }
     std::string diagnostic;
     auto s = wsp::lab::server::start(cfg, &diagnostic);
     if (!s) {
@@ -49,6 +60,11 @@ int run(const wsp::lab::lab_options& o)
     }
     for (const auto& a : (*s)->local_addresses()) {
         std::printf("wsprobe-lab listening on ws://%s\n", a.to_string().c_str());
+    }
+    const auto& tls_bound = (*s)->tls_addresses();
+    for (std::size_t i = 0; i < tls_bound.size(); ++i) {
+        std::printf("wsprobe-lab listening on wss://%s (tls: %s)\n", tls_bound[i].to_string().c_str(),
+                    cfg.tls_listen[i].name.c_str());
     }
     std::fflush(stdout);
     int sig = 0;

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "tools/lab/tls_scenarios.h"
+
 namespace wsp::lab {
 namespace {
 
@@ -18,7 +20,8 @@ tl::expected<rt::address, std::string> parse_listen(std::string_view v)
 {
     const auto colon = v.rfind(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == v.size()) {
-        return bad("--listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got \"" + std::string(v) + "\"");
+        return bad("--listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got \"" + std::string(v) +
+                   "\"");
     }
     std::string_view host = v.substr(0, colon);
     const std::string_view port_text = v.substr(colon + 1);
@@ -70,7 +73,7 @@ tl::expected<lab_options, std::string> parse_options(std::span<const std::string
             flag = flag.substr(0, eq);
             has_value = true;
         }
-        const bool wants_value = flag == "--listen" || flag == "--threads";
+        const bool wants_value = flag == "--listen" || flag == "--threads" || flag == "--tls-dir";
         if (wants_value && !has_value) {
             if (i + 1 == args.size()) {
                 return bad(std::string(flag) + " needs a value");
@@ -92,6 +95,11 @@ tl::expected<lab_options, std::string> parse_options(std::span<const std::string
                 return bad("--threads wants a number from 1 to 256, got \"" + std::string(value) + "\"");
             }
             o.threads = n;
+        } else if (flag == "--tls-dir") {
+            if (value.empty()) {
+                return bad("--tls-dir needs a directory");
+            }
+            o.tls_dir = std::string(value);
         } else if (flag == "--log") {
             o.log = true;
         } else if (flag == "--allow-remote") {
@@ -118,23 +126,44 @@ tl::expected<lab_options, std::string> parse_options(std::span<const std::string
 
 std::string usage()
 {
-    return "usage: wsprobe-lab [--listen ADDR:PORT]... [--threads N] [--log] [--allow-remote] [--list] [--help]\n"
-           "\n"
-           "A fault-injection WebSocket server: every request path reproduces one way a WebSocket\n"
-           "endpoint breaks (see --list). Plain ws:// only.\n"
-           "\n"
-           "  --listen ADDR:PORT  listen here (repeatable; default 127.0.0.1:0, a free port);\n"
-           "                      one line \"wsprobe-lab listening on ws://ADDR:PORT\" per listener\n"
-           "                      is printed on stdout once bound\n"
-           "  --threads N         reactor threads sharing the listeners (default 1)\n"
-           "  --log               one line per connection on stderr: method, path, scenario,\n"
-           "                      status (never header values)\n"
-           "  --allow-remote      allow non-loopback listen addresses\n"
-           "  --list              print the scenario paths and exit\n"
-           "  --help              print this text and exit\n"
-           "\n"
-           "SIGINT or SIGTERM stops accepting, closes every connection and exits 0.\n"
-           "Exit status: 0 after a clean stop, 1 when the server cannot start, 3 for bad flags.\n";
+    std::string text =
+        "usage: wsprobe-lab [--listen ADDR:PORT]... [--tls-dir DIR] [--threads N] [--log] [--allow-remote]\n"
+        "                   [--list] [--help]\n"
+        "\n"
+        "A fault-injection WebSocket server: every request path reproduces one way a WebSocket\n"
+        "endpoint breaks (see --list), over ws:// and, with --tls-dir, over wss://.\n"
+        "\n"
+        "  --listen ADDR:PORT  listen here (repeatable; default 127.0.0.1:0, a free port);\n"
+        "                      one line \"wsprobe-lab listening on ws://ADDR:PORT\" per listener\n"
+        "                      is printed on stdout once bound\n"
+        "  --tls-dir DIR       create DIR if missing and write a fresh local CA and certificates\n"
+        "                      into it (files mode 0600): ca.pem (trust it with --ca), client.pem\n"
+        "                      and client-key.pem (for mtls), nginx.pem and nginx-key.pem (a\n"
+        "                      leaf for 127.0.0.1, ::1 and localhost, for a TLS proxy in front\n"
+        "                      of the lab); then open one TLS listener per scenario below on\n"
+        "                      127.0.0.1 (a free port each), every path above working over it,\n"
+        "                      and print \"wsprobe-lab listening on wss://127.0.0.1:PORT (tls: NAME)\"\n"
+        "                      for each, after the ws:// lines\n"
+        "  --threads N         reactor threads sharing the listeners (default 1)\n"
+        "  --log               one line per connection on stderr: method, path, scenario,\n"
+        "                      status (never header values)\n"
+        "  --allow-remote      allow non-loopback listen addresses\n"
+        "  --list              print the scenario paths and exit\n"
+        "  --help              print this text and exit\n"
+        "\n"
+        "SIGINT or SIGTERM stops accepting, closes every connection and exits 0.\n"
+        "Exit status: 0 after a clean stop, 1 when the server cannot start (including a --tls-dir\n"
+        "that cannot be created or written), 3 for bad flags.\n"
+        "\n"
+        "TLS scenarios (--tls-dir), one listener each:\n";
+    for (const auto& s : tls_scenario_list()) {
+        text += "  ";
+        text += s.name;
+        text.append(s.name.size() < 16 ? 16 - s.name.size() : 1, ' ');
+        text += s.what;
+        text += '\n';
+    }
+    return text;
 }
 
 } // namespace wsp::lab

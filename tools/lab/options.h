@@ -14,6 +14,7 @@ namespace wsp::lab {
 
 struct lab_options {
     std::vector<rt::address> listen; // empty: 127.0.0.1:0
+    std::string tls_dir;             // non-empty: generate certificates here, open the TLS listeners
     unsigned threads = 1;
     bool log = false;
     bool allow_remote = false;
@@ -24,7 +25,7 @@ struct lab_options {
 // Parses the arguments after the program name. `--flag value` and `--flag=value` both work.
 // --listen takes ADDR:PORT with a numeric IPv4 address, a bracketed IPv6 address or
 // "localhost"; an address that is not loopback is refused unless --allow-remote is given
-// (anywhere on the line). The error is one sentence naming the flag at fault.
+// (anywhere on the line). --tls-dir takes a non-empty directory path. The error is one sentence naming the flag at fault.
 [[nodiscard]] tl::expected<lab_options, std::string> parse_options(std::span<const std::string_view> args);
 
 // True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8.

@@ -1,5 +1,5 @@
-// The byte pipe a lab connection talks through: plain TCP on an io_uring direct descriptor now; a
-// TLS pipe (tls/session.h pumped over the same socket) can later satisfy the same shape, and the
+// The byte pipe a lab connection talks through: plain TCP on an io_uring direct descriptor; the
+// TLS pipe (tls_pipe.h: tls/session.h pumped over a tcp_pipe) satisfies the same shape, and the
 // connection logic (session.h), written against `byte_pipe`, does not change.
 #pragma once
 

@@ -14,6 +14,7 @@
 #include "engine/runtime/socket.h"
 #include "tools/lab/log.h"
 #include "tools/lab/pipe.h"
+#include "tools/lab/tls_pipe.h"
 
 namespace wsp::lab {
 namespace {
@@ -129,6 +130,46 @@ rt::task<void> connection(shard* sh, rt::socket s)
     sh->counters.active.fetch_sub(1, std::memory_order_relaxed);
 }
 
+// A failed handshake already sent its alert: FIN, then read until the client's FIN (bounded) so
+// bytes it sent meanwhile (TLS 1.3 clients send their request right after their Finished) do not
+// turn the close into a RST that could overtake the alert.
+rt::task<void> refuse_tls(shard* sh, tls_pipe* pipe, const wsp::error& why)
+{
+    sh->counters.tls_failed.fetch_add(1, std::memory_order_relaxed);
+    sh->counters.no_request.fetch_add(1, std::memory_order_relaxed);
+    if (sh->env.log != nullptr) {
+        const std::string note = "TLS handshake failed: " + std::string(why.name());
+        sh->env.log->connection("-", "-", "tls", 0, note);
+    }
+    co_await pipe->shutdown_send();
+    if (!sh->env.stopping) {
+        co_await pipe->drain(rt::deadline::after(sh->env.limits.close_timeout));
+    }
+    co_await pipe->close(rt::close_mode::graceful);
+}
+
+rt::task<void> tls_connection(shard* sh, rt::socket s, const tls::context* ctx)
+{
+    sh->counters.accepted.fetch_add(1, std::memory_order_relaxed);
+    sh->counters.active.fetch_add(1, std::memory_order_relaxed);
+    conn_node node;
+    node.sock = s;
+    sh->link(&node);
+    {
+        tls_pipe pipe(*sh->env.reactor, s, *ctx, *sh->env.pool, sh->env.limits.close_timeout);
+        co_await pipe.configure();
+        // The handshake counts against the request-head bound (slow-loris over TLS).
+        const auto hs = co_await pipe.handshake(rt::deadline::after(sh->env.limits.head_timeout));
+        if (hs) {
+            co_await serve_connection(&sh->env, &pipe);
+        } else {
+            co_await refuse_tls(sh, &pipe, hs.error());
+        }
+    }
+    sh->unlink(&node);
+    sh->counters.active.fetch_sub(1, std::memory_order_relaxed);
+}
+
 // True for accept failures that mean "out of descriptors or memory right now": back off briefly
 // instead of spinning (the multishot accept ended; the next call re-arms it).
 bool is_resource_shortage(std::int32_t res) noexcept
@@ -136,7 +177,8 @@ bool is_resource_shortage(std::int32_t res) noexcept
     return res == -ENFILE || res == -EMFILE || res == -ENOBUFS || res == -ENOMEM;
 }
 
-rt::task<void> accept_loop(shard* sh, const rt::listener* l)
+// `tls` null: plain ws:// connections; otherwise each connection starts with the TLS handshake.
+rt::task<void> accept_loop(shard* sh, const rt::listener* l, const tls::context* tls)
 {
     rt::reactor& r = *sh->env.reactor;
     rt::acceptor acc(r, *l);
@@ -147,7 +189,11 @@ rt::task<void> accept_loop(shard* sh, const rt::listener* l)
                 (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
                 break;
             }
-            sh->connections.spawn(connection(sh, rt::socket{res.res}));
+            if (tls != nullptr) {
+                sh->connections.spawn(tls_connection(sh, rt::socket{res.res}, tls));
+            } else {
+                sh->connections.spawn(connection(sh, rt::socket{res.res}));
+            }
             continue;
         }
         // Only shutdown cancels the accept (stop_message or the cluster's drain).
@@ -173,14 +219,20 @@ rt::task<void> accept_loop(shard* sh, const rt::listener* l)
     }
 }
 
-rt::task<void> run_shard(shard* sh, const std::vector<rt::listener>* listeners)
+// One listening socket and, for a TLS listener, its server context.
+struct listening {
+    rt::listener socket;
+    const tls::context* tls = nullptr;
+};
+
+rt::task<void> run_shard(shard* sh, const std::vector<listening>* listeners)
 {
     sh->env.reactor = rt::reactor::current();
     if (sh->env.stopping) {
         co_return; // stopped before it started
     }
-    for (const rt::listener& l : *listeners) {
-        sh->accepting.spawn(accept_loop(sh, &l));
+    for (const listening& l : *listeners) {
+        sh->accepting.spawn(accept_loop(sh, &l.socket, l.tls));
     }
     co_await sh->accepting.join();
     co_await sh->connections.join();
@@ -191,8 +243,9 @@ rt::task<void> run_shard(shard* sh, const std::vector<rt::listener>* listeners)
 struct server::impl {
     server_config cfg;
     std::unique_ptr<log_sink> log;
-    std::vector<rt::listener> listeners;
+    std::vector<listening> listeners;
     std::vector<rt::address> addresses;
+    std::vector<rt::address> tls_addresses;
     std::vector<std::unique_ptr<shard>> shards;
     std::unique_ptr<rt::cluster> cluster;
     bool stopped = false;
@@ -200,9 +253,20 @@ struct server::impl {
 
 server::server(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
 
-server::~server() { stop(); }
+server::~server()
+{
+    stop();
+}
 
-const std::vector<rt::address>& server::local_addresses() const noexcept { return impl_->addresses; }
+const std::vector<rt::address>& server::local_addresses() const noexcept
+{
+    return impl_->addresses;
+}
+
+const std::vector<rt::address>& server::tls_addresses() const noexcept
+{
+    return impl_->tls_addresses;
+}
 
 server_stats server::stats() const noexcept
 {
@@ -216,6 +280,7 @@ server_stats server::stats() const noexcept
         s.no_request += c.no_request.load(std::memory_order_relaxed);
         s.messages += c.messages.load(std::memory_order_relaxed);
         s.accept_errors += sh->accept_errors.load(std::memory_order_relaxed);
+        s.tls_failed += c.tls_failed.load(std::memory_order_relaxed);
     }
     return s;
 }
@@ -236,7 +301,20 @@ wsp::expected<std::unique_ptr<server>> server::start(const server_config& cfg, s
             return wsp::unexpected(l.error());
         }
         p->addresses.push_back(l->local());
-        p->listeners.push_back(std::move(*l));
+        p->listeners.push_back(listening{std::move(*l), nullptr});
+    }
+    // The contexts live in p->cfg, which the server keeps: the listeners point at them.
+    for (const tls_listener& t : p->cfg.tls_listen) {
+        auto l = rt::listener::open(t.address);
+        if (!l) {
+            if (diagnostic != nullptr) {
+                *diagnostic = "cannot listen on " + t.address.to_string() + " (tls: " + t.name +
+                              "): " + std::string(l.error().describe());
+            }
+            return wsp::unexpected(l.error());
+        }
+        p->tls_addresses.push_back(l->local());
+        p->listeners.push_back(listening{std::move(*l), &t.context});
     }
     if (p->cfg.log) {
         p->log = std::make_unique<log_sink>(p->cfg.log_fd);
@@ -258,7 +336,8 @@ wsp::expected<std::unique_ptr<server>> server::start(const server_config& cfg, s
         auto ok = p->cluster->spawn(i, run_shard(p->shards[i].get(), &p->listeners));
         if (!ok) {
             if (diagnostic != nullptr) {
-                *diagnostic = "cannot start reactor " + std::to_string(i) + ": " + std::string(ok.error().describe());
+                *diagnostic =
+                    "cannot start reactor " + std::to_string(i) + ": " + std::string(ok.error().describe());
             }
             p->cluster->join();
             return wsp::unexpected(ok.error());

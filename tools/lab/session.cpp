@@ -15,6 +15,7 @@
 #include "http1/parser.h"
 #include "tools/lab/answer.h"
 #include "tools/lab/log.h"
+#include "tools/lab/tls_pipe.h"
 #include "ws/decoder.h"
 #include "ws/error.h"
 #include "ws/frame.h"
@@ -445,5 +446,6 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
 }
 
 template rt::task<void> serve_connection<tcp_pipe>(session_env* env, tcp_pipe* pipe);
+template rt::task<void> serve_connection<tls_pipe>(session_env* env, tls_pipe* pipe);
 
 } // namespace wsp::lab

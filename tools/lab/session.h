@@ -32,6 +32,7 @@ struct session_counters {
     std::atomic<std::uint64_t> answered{0};     // other HTTP answers (status, 4xx, redirect)
     std::atomic<std::uint64_t> no_request{0};   // closed before a complete head (timeout, EOF)
     std::atomic<std::uint64_t> messages{0};     // data messages received whole in echo mode
+    std::atomic<std::uint64_t> tls_failed{0};   // TLS handshakes that failed or timed out
 };
 
 // What the connections of one reactor share. Owned by that reactor's shard; every field is used
