@@ -173,14 +173,14 @@ int main(int argc, char** argv)
     }
     wsp::tls::session_cache cache(64);
     wsp::http1::openssl_entropy entropy;
-    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache};
+    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
 
     // Warm-up: frame pools, buffer ring, OpenSSL's RNG.
     totals warm;
     {
         wsp::proto::check_spec spec = opts->spec;
         auto d2 = wsp::dns::client::create(**reactor, {});
-        wsp::probe::probe_env wenv{reactor->get(), d2->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache};
+        wsp::probe::probe_env wenv{reactor->get(), d2->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
         wsp::rt::sync_wait(**reactor, run_all(wenv, &spec, std::min<std::size_t>(checks / 10 + 1, 200),
                                               std::min<std::size_t>(concurrency, 50), &warm));
     }

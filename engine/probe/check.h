@@ -2,6 +2,10 @@
 // stamped with the reap time of the completion that ends it, judged on its own, and explained.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <string>
+
 #include "engine/dns/client.h"
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/task.h"
@@ -13,6 +17,14 @@
 
 namespace wsp::probe {
 
+// Decides whether the probe may connect to an address it resolved (the fleet's SSRF guard). It
+// sees the address actually connected to, so DNS rebinding cannot slip past it. Returns an empty
+// string to allow, or the sentence explaining the refusal.
+struct address_guard {
+    std::string (*judge)(const void* ctx, const sockaddr* addr, socklen_t len) = nullptr;
+    const void* ctx = nullptr;
+};
+
 // What a check runs on. All pointers outlive the check; everything is used on the reactor's
 // thread only.
 struct probe_env {
@@ -22,6 +34,7 @@ struct probe_env {
     bool transcript = false;             // record request/response heads (secrets redacted)
     const tls::context* tls = nullptr;   // client context for wss:// (null: wss checks fail)
     tls::session_cache* tls_cache = nullptr; // used when the spec asks for --tls-resume
+    address_guard guard;                 // optional; refused addresses fail the tcp phase
 };
 
 // Runs `spec` (which must outlive the task) with its retries and returns the verdict. Never

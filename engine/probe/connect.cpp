@@ -91,6 +91,15 @@ rt::task<bool> connect(attempt& a, const address_list& addrs, rt::connected* out
     std::string last_peer;
     for (std::size_t i = 0; i < addrs.count; ++i) {
         last_peer = addrs.items[i].to_string();
+        if (a.env.guard.judge != nullptr) {
+            std::string refusal = a.env.guard.judge(a.env.guard.ctx, addrs.items[i].data(), addrs.items[i].size());
+            if (!refusal.empty()) {
+                a.res.set_duration(phase::tcp, rt::mono_now() - start);
+                a.res.peer_address = last_peer;
+                a.res.fail(phase::tcp, errc::address_blocked, std::move(refusal));
+                co_return false;
+            }
+        }
         auto c = co_await rt::connect_tcp(*a.env.reactor, addrs.items[i], opt);
         if (c) {
             a.res.set_duration(phase::tcp, c->done_ns - start);

@@ -24,6 +24,7 @@ std::string_view name(std::uint16_t c) noexcept
     case errc::internal: return "internal";
     case errc::tls_timeout: return "tls_timeout";
     case errc::tls_connection_failed: return "tls_connection_failed";
+    case errc::address_blocked: return "address_blocked";
     }
     return "unknown";
 }
@@ -50,6 +51,7 @@ wsp::failure_class classify(std::uint16_t c) noexcept
     case errc::internal: return fc::internal;
     case errc::tls_timeout: return fc::timeout;
     case errc::tls_connection_failed: return fc::peer_closed;
+    case errc::address_blocked: return fc::blocked;
     }
     return fc::internal;
 }
@@ -75,6 +77,7 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::internal: return "internal error";
     case errc::tls_timeout: return "TLS handshake timed out";
     case errc::tls_connection_failed: return "connection failed during the TLS handshake";
+    case errc::address_blocked: return "address refused by the SSRF guard";
     }
     return "unknown error";
 }

@@ -27,6 +27,7 @@ enum class errc : std::uint16_t {
     internal = 15,              // a bug or resource failure inside wsprobe
     tls_timeout = 16,           // the TLS handshake did not complete in time
     tls_connection_failed = 17, // TCP failed during the TLS handshake
+    address_blocked = 18,       // the address guard (SSRF protection) refused the target
 };
 
 [[nodiscard]] const wsp::error_domain& domain_of(errc) noexcept;

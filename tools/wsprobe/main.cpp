@@ -16,6 +16,7 @@
 #include "proto/render.h"
 #include "tools/cli/check_options.h"
 #include "tools/cli/tls_context.h"
+#include "tools/wsprobe/fleet_command.h"
 
 namespace {
 
@@ -29,6 +30,9 @@ constexpr std::string_view usage = R"(usage: wsprobe <command> [options]
 Commands:
   check URL [options]   check a ws:// or wss:// endpoint (wsprobe check --help)
   selfcheck             report what the io_uring runtime got from this kernel
+  run CONFIG            run a fleet of scheduled checks (wsprobe run --help)
+  serve                 blackbox-exporter-style /probe and /metrics over HTTP (wsprobe serve --help)
+  secret encrypt|decrypt  seal or open a config secret (enc:v1:...) with the master key
 
 Exit codes: 0 up, 1 degraded, 2 down, 3 usage or internal error.
 )";
@@ -85,7 +89,7 @@ int run_check_command(std::span<const std::string_view> args)
     }
     wsp::http1::openssl_entropy entropy;
     wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose,
-                              tls_ctx ? &*tls_ctx : nullptr, &tls_cache};
+                              tls_ctx ? &*tls_ctx : nullptr, &tls_cache, {}};
     auto result = wsp::rt::sync_wait(**reactor, check_and_close(env, &opts->spec, dns->get()));
     dns->reset();
 
@@ -133,6 +137,9 @@ int main(int argc, char** argv)
         }
         if (args[0] == "selfcheck") {
             return run_selfcheck();
+        }
+        if (args[0] == "run" || args[0] == "serve" || args[0] == "secret") {
+            return wsp::cli::run_fleet_command(args);
         }
         return fail_usage("unknown command '" + std::string(args[0]) + "' (try wsprobe --help)");
     } catch (const std::exception& e) {
