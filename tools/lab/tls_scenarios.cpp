@@ -149,7 +149,7 @@ tl::expected<material, std::string> generate(std::int64_t now)
     };
     const job jobs[] = {
         {&*ca, loopback_leaf("wsprobe-lab valid", start, days_ahead(now, 90)), &m.valid, "valid"},
-        {&*ca, loopback_leaf("wsprobe-lab expired", now - 100 * day, now - 10 * day), &m.expired, "expired"},
+        {&*ca, loopback_leaf("wsprobe-lab expired", now - 100 * day, days_ahead(now, -10)), &m.expired, "expired"},
         {&*ca, loopback_leaf("wsprobe-lab not-yet-valid", now + 10 * day, now + 100 * day), &m.not_yet_valid,
          "not-yet-valid"},
         {&*ca, wrong_host, &m.wrong_host, "wrong-host"},
