@@ -175,7 +175,9 @@ rt::task<bool> tls_phase(attempt& a, byte_pipe& pipe, std::optional<tls::session
         info.verify = f.verify_text;
         warn(a, "Certificate problem ignored (--insecure): " + f.verify_text, false);
     }
-    if (info.days_left < static_cast<std::int64_t>(spec.tls.cert_warn_days)) {
+    // An unverifiable chain (accepted only with --insecure) is already reported above; the
+    // expiry window judges certificates that verified, so --insecure on an expired one stays up.
+    if (f.verify_code == 0 && info.days_left < static_cast<std::int64_t>(spec.tls.cert_warn_days)) {
         warn(a, "The certificate chain expires in " + std::to_string(info.days_left) + " days (" +
                     info.chain_not_after + "), within the " + std::to_string(spec.tls.cert_warn_days) +
                     "-day warning window");

@@ -12,14 +12,16 @@ bin=build/release/tools
 echo
 
 out=$(mktemp)
-"$bin/wsprobe-lab" --listen 127.0.0.1:0 >"$out" &
+tls=$(mktemp -d)
+"$bin/wsprobe-lab" --listen 127.0.0.1:0 --tls-dir "$tls" >"$out" &
 lab=$!
-trap 'kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -f "$out"' EXIT
+trap 'kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -rf "$out" "$tls"' EXIT
 for _ in $(seq 100); do
-    grep -q 'listening on' "$out" && break
+    grep -q 'tls: alpn-h2-only' "$out" && break
     sleep 0.05
 done
-base=$(sed -n 's/.*listening on \(ws:\/\/[^ ]*\).*/\1/p' "$out" | head -n 1)
+base=$(sed -n 's/.*listening on \(ws:\/\/[^ ]*\)$/\1/p' "$out" | head -n 1)
+wss() { sed -n "s/.*listening on \(wss:\/\/[^ ]*\) (tls: $1).*/\1/p" "$out"; }
 [[ -n "$base" ]] || { echo "demo: wsprobe-lab did not start" >&2; exit 1; }
 echo "wsprobe-lab is serving its scenarios at $base"
 echo
@@ -40,4 +42,13 @@ run "$base/close-after-upgrade?code=4401&reason=token%20lacks%20scope"
 run "$base/silent" --rtt echo --rtt-timeout 1s
 run "$base/slow-echo?ms=300" --rtt echo
 run "$base/idle-kill?ms=200" --rtt any
+run "$base/echo" --send '{"op":"status"}' --expect-json /op=status
 run "$base/echo" --json --rtt ping
+
+echo "--- wss:// (the lab's local CA is $tls/ca.pem)"
+echo
+run "$(wss valid)/echo" --ca "$tls/ca.pem" --rtt echo
+run "$(wss expired)/echo" --ca "$tls/ca.pem"
+run "$(wss wrong-host)/echo" --ca "$tls/ca.pem"
+run "$(wss expired)/echo" --ca "$tls/ca.pem" --insecure
+run "$(wss expiring)/echo" --ca "$tls/ca.pem"
