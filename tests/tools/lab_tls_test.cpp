@@ -391,6 +391,82 @@ TEST_F(lab_tls, plain_http_on_a_tls_port_is_refused_and_counted)
     EXPECT_EQ(server_->stats().tls_failed, before + 1);
 }
 
+// A lab of its own (valid listener only, short bounds), for the tests that stop it or wait out
+// its bounds.
+std::unique_ptr<server> start_small_lab(const std::string& dir)
+{
+    auto tls = prepare_tls_scenarios(dir, static_cast<std::int64_t>(std::time(nullptr)),
+                                     rt::address::loopback_v4(0));
+    EXPECT_TRUE(tls) << tls.error();
+    if (!tls) {
+        return nullptr;
+    }
+    server_config cfg;
+    cfg.tls_listen.push_back(std::move(tls->front()));
+    cfg.limits.head_timeout = 300ms;
+    cfg.limits.close_timeout = 300ms;
+    cfg.reactor.buffer_count = 256;
+    auto s = server::start(cfg);
+    if (!s) {
+        return nullptr;
+    }
+    return std::move(*s);
+}
+
+TEST(lab_tls_bounds, silent_client_is_dropped_after_the_head_bound)
+{
+    char tmpl[] = "/tmp/wsprobe-lab-tls-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    auto lab = start_small_lab(tmpl);
+    if (!lab) {
+        std::filesystem::remove_all(tmpl);
+        GTEST_SKIP() << "the lab server did not start (io_uring unavailable?)";
+    }
+    // Slow-loris over TLS: connected, no ClientHello; the handshake shares the head bound.
+    client c(lab->tls_addresses().front().port(), 3000);
+    ASSERT_TRUE(c.connected());
+    EXPECT_EQ(c.wait_end(), stream_end::eof);
+    EXPECT_TRUE(c.buffered().empty());
+    for (int i = 0; i < 200 && lab->stats().tls_failed == 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(lab->stats().tls_failed, 1U);
+    lab->stop();
+    std::filesystem::remove_all(tmpl);
+}
+
+TEST(lab_tls_bounds, stop_sends_going_away_over_tls_then_close_notify)
+{
+    char tmpl[] = "/tmp/wsprobe-lab-tls-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    auto lab = start_small_lab(tmpl);
+    if (!lab) {
+        std::filesystem::remove_all(tmpl);
+        GTEST_SKIP() << "the lab server did not start (io_uring unavailable?)";
+    }
+    auto b = tls::context_builder::client();
+    b.ca_file(std::string(tmpl) + "/" + std::string(tls_ca_file));
+    auto ctx = b.build();
+    ASSERT_TRUE(ctx) << b.error_text();
+    tls_client c(lab->tls_addresses().front().port(), *ctx, "127.0.0.1");
+    ASSERT_TRUE(c.handshake()) << c.session().failure_text();
+    ASSERT_TRUE(c.send(upgrade_request("/echo")));
+    ASSERT_EQ(status_of(c.read_head().value_or("")), 101);
+    ASSERT_TRUE(c.send(client_frame(0x1, "before stop")));
+    ASSERT_TRUE(c.read_frame());
+    std::thread stopper([&] { lab->stop(); });
+    // RFC 6455 §7.4.1: 1001, the lab is going away; then TLS ends cleanly.
+    const auto f = c.read_frame();
+    stopper.join();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->op(), 0x8);
+    EXPECT_EQ(f->close_code(), 1001);
+    EXPECT_FALSE(c.need(1));
+    EXPECT_FALSE(c.last_error()) << c.last_error().name();
+    EXPECT_EQ(lab->stats().active, 0U);
+    std::filesystem::remove_all(tmpl);
+}
+
 TEST(lab_tls_setup, directory_that_cannot_be_created_is_one_sentence)
 {
     char tmpl[] = "/tmp/wsprobe-lab-tls-file-XXXXXX";

@@ -82,11 +82,6 @@ rt::task<tls_pipe::chunk> tls_pipe::receive(rt::deadline d)
         // Replies OpenSSL queued while reading (TLS 1.3 KeyUpdate, alerts) go out first.
         const rt::io_result sent = co_await flush(d);
         if (!r) {
-            // RFC 8446 §6.1: a TCP EOF without close_notify is truncation; like a plain TCP drop,
-            // the connection logic sees the end of the stream.
-            if (r.error() == tls::errc::truncated) {
-                co_return chunk::eof();
-            }
             co_return chunk::failure(r.error());
         }
         if (!sent.ok()) {
@@ -111,8 +106,10 @@ rt::task<tls_pipe::chunk> tls_pipe::receive(rt::deadline d)
                 co_return chunk::failure(fed.error());
             }
         } else if (c.is_eof()) {
+            // Not passed on with feed_eof(): OpenSSL would fail the session as truncated, and the
+            // lab must still send after the peer's FIN or its own SHUT_RD on shutdown (close
+            // 1001, close_notify). Records already fed are drained first; a partial one is dropped.
             eof_ = true;
-            session_->feed_eof();
         } else {
             co_return chunk::failure(c.error());
         }

@@ -107,7 +107,8 @@ public:
     // transport's rt errc (timeout, connection_reset, ...).
     [[nodiscard]] rt::task<wsp::expected<void>> handshake(rt::deadline d);
 
-    // Next plaintext bytes; a close_notify or a TCP EOF (with or without close_notify) is eof.
+    // Next plaintext bytes; a close_notify or a TCP EOF (with or without close_notify: RFC 8446
+    // §6.1 truncation reads like a plain TCP drop) is eof, and sending stays possible after it.
     // Expiry of `d` yields rt::errc::timeout and keeps partial records for the next call.
     [[nodiscard]] recv_awaiter recv(rt::deadline d) { return recv_awaiter(receive(d)); }
 
