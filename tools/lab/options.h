@@ -25,7 +25,8 @@ struct lab_options {
 // Parses the arguments after the program name. `--flag value` and `--flag=value` both work.
 // --listen takes ADDR:PORT with a numeric IPv4 address, a bracketed IPv6 address or
 // "localhost"; an address that is not loopback is refused unless --allow-remote is given
-// (anywhere on the line). --tls-dir takes a non-empty directory path. The error is one sentence naming the flag at fault.
+// (anywhere on the line). --tls-dir takes a non-empty directory path. The error is one sentence
+// naming the flag at fault.
 [[nodiscard]] tl::expected<lab_options, std::string> parse_options(std::span<const std::string_view> args);
 
 // True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8.

@@ -21,8 +21,8 @@ constexpr std::int64_t day = 86'400;
 
 using failure = tl::unexpected<std::string>;
 
-// A not-after `days` whole days ahead, plus an hour so a client's floor((not_after - now) / day)
-// still shows `days` while the lab runs.
+// A not-after `days` whole days from now (negative: in the past), plus an hour so a client's
+// floor((not_after - now) / day) shows exactly `days` while the lab runs.
 std::int64_t days_ahead(std::int64_t now, std::int64_t days)
 {
     return now + days * day + 3'600;
@@ -149,7 +149,8 @@ tl::expected<material, std::string> generate(std::int64_t now)
     };
     const job jobs[] = {
         {&*ca, loopback_leaf("wsprobe-lab valid", start, days_ahead(now, 90)), &m.valid, "valid"},
-        {&*ca, loopback_leaf("wsprobe-lab expired", now - 100 * day, days_ahead(now, -10)), &m.expired, "expired"},
+        {&*ca, loopback_leaf("wsprobe-lab expired", now - 100 * day, days_ahead(now, -10)), &m.expired,
+         "expired"},
         {&*ca, loopback_leaf("wsprobe-lab not-yet-valid", now + 10 * day, now + 100 * day), &m.not_yet_valid,
          "not-yet-valid"},
         {&*ca, wrong_host, &m.wrong_host, "wrong-host"},
