@@ -3,6 +3,7 @@
 #include "engine/fleet/config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <unordered_set>
 
@@ -67,6 +68,70 @@ void parse_labels(element v, fleet_check& c, const field_scope& f)
     if (dup != c.labels.end()) {
         f.problem(errc::bad_field, "labels." + dup->first, "appears twice");
     }
+}
+
+// Turns the `app` name and `app_options` into the spec's preset, as `wsprobe check --app` does:
+// the preset's subprotocol is offered and expected. Unknown presets and option names refuse the
+// configuration; combinations only the preset judges (an MQTT password without a user name) are
+// left to the run, which reports them as a down result with the preset's sentence.
+void map_app(settings& s, const field_scope& f)
+{
+    if (!s.app) {
+        return;
+    }
+    const proto::app::preset* p = proto::app::find_preset(*s.app);
+    if (p == nullptr) {
+        f.problem(errc::bad_field, "app", shown(*s.app) + " is not a known preset");
+        return;
+    }
+    proto::app_spec app{p, {}};
+    auto& o = app.options;
+    for (const app_option& opt : s.app_options) {
+        const std::string field = "app_options." + opt.name;
+        if (opt.name == "realm") {
+            o.realm = opt.value;
+        } else if (opt.name == "topic") {
+            o.topic = opt.value;
+        } else if (opt.name == "client_id") {
+            o.client_id = opt.value;
+        } else if (opt.name == "username") {
+            o.username = opt.value;
+        } else if (opt.name == "password") {
+            o.password = opt.value;
+        } else if (opt.name == "init_payload") {
+            o.init_payload_json = opt.value;
+        } else if (opt.name == "mqtt_version") {
+            if (opt.value != "4" && opt.value != "5" && opt.value != "3.1.1" && opt.value != "5.0") {
+                f.problem(errc::bad_field, field, "must be \"4\" (3.1.1) or \"5\" (5.0)");
+                return;
+            }
+            o.mqtt_version = opt.value == "5" || opt.value == "5.0" ? 5 : 4;
+        } else if (opt.name == "keep_alive") {
+            unsigned n = 0;
+            const auto* end = opt.value.data() + opt.value.size();
+            const auto [at, ec] = std::from_chars(opt.value.data(), end, n);
+            if (ec != std::errc{} || at != end || n > 65535) {
+                f.problem(errc::bad_field, field, "must be a number of seconds from 0 to 65535");
+                return;
+            }
+            o.keep_alive = static_cast<std::uint16_t>(n);
+        } else {
+            f.problem(errc::unknown_field, field,
+                      "unknown option (realm, topic, client_id, username, password, init_payload, mqtt_version, "
+                      "keep_alive)");
+            return;
+        }
+    }
+    if (!p->subprotocol.empty()) {
+        auto& offered = s.spec.subprotocols;
+        if (std::find(offered.begin(), offered.end(), p->subprotocol) == offered.end()) {
+            offered.emplace(offered.begin(), p->subprotocol);
+        }
+        if (!s.spec.expect_subprotocol) {
+            s.spec.expect_subprotocol = std::string(p->subprotocol);
+        }
+    }
+    s.spec.app = std::move(app);
 }
 
 std::map<std::string, settings, std::less<>> parse_modules(element v, detail::problem_sink& sink,
@@ -182,6 +247,7 @@ std::optional<fleet_check> check_parser::parse(element v, std::size_t index)
         f.problem(errc::missing_field, "url", "is required");
     }
     detail::check_consistency(s, f);
+    map_app(s, f);
     if (sink.count() != before) {
         return std::nullopt;
     }
