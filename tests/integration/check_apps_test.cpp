@@ -145,7 +145,7 @@ TEST_F(check_apps, mqtt_credentials_never_printed)
                             "mqtt");
         auto bad = check({target, "--app", "mqtt", "--mqtt-version", version, "--username", "alice",
                           "--password-env", "WSP_TEST_MQTT_WRONG", "-v"});
-        expect_verdict(*bad, {"down", "app_init", "mqtt_bad_credentials", {"user name or password"}}, version);
+        expect_verdict(*bad, {"down", "app_init", "mqtt_bad_credentials", {"refused the connection"}}, version);
         for (const check_json* r : {ok.get(), bad.get()}) {
             EXPECT_EQ(r->context().find("guessed-wrong-77"), std::string::npos) << r->context();
         }

@@ -454,27 +454,29 @@ private:
         if (code == 0 && c.client_id.empty() && !c.clean && version_ == 4) {
             code = 2; // §3.1.3-8: an empty client id needs a clean session
         }
+        std::string why = "lab fault: " + route_.fault;
         const bool credentials_required = !route_.user.empty() || !route_.pass.empty();
         if (code == 0 && credentials_required &&
             (c.username.value_or("") != route_.user || c.password.value_or("") != route_.pass)) {
             code = 4; // §3.2.2.3: bad user name or password
+            why = "lab: wrong or missing credentials";
         }
         if (code == 0) {
             connected_ = true;
-            return binary_reply(connack(0, c.client_id.empty() ? "lab-client-1" : ""));
+            return binary_reply(connack(0, c.client_id.empty() ? "lab-client-1" : "", {}));
         }
-        return closing(binary_reply(connack(translate_refusal(code, version_), "")), 1000, "");
+        return closing(binary_reply(connack(translate_refusal(code, version_), {}, why)), 1000, "");
     }
 
     // MQTT 3.1.1 §3.2: 20 02 <flags> <rc>. MQTT 5.0 §3.2: plus properties: a reason string on a
     // refusal, the assigned client identifier (§3.2.2.3.7) when the client sent none.
-    std::string connack(std::uint8_t code, std::string_view assigned_id) const
+    std::string connack(std::uint8_t code, std::string_view assigned_id, std::string_view reason) const
     {
         std::string body{'\0', static_cast<char>(code)};
         if (version_ == 5) {
             std::string props;
             if (code != 0) {
-                put_string_property(props, 0x1F, "lab fault: " + route_.fault);
+                put_string_property(props, 0x1F, reason);
             }
             if (!assigned_id.empty()) {
                 put_string_property(props, 0x12, assigned_id);
