@@ -106,10 +106,8 @@ void fleet_runner::count_reload(bool ok)
 {
     std::lock_guard lk(impl_->shared.mu);
     auto& c = impl_->shared.metrics.counters();
-    ++c.config_reloads;
-    if (!ok) {
-        ++c.config_reload_failures;
-    }
+    // Rendered as wsprobe_config_reloads_total{result="success"} and {result="failure"}.
+    ++(ok ? c.config_reloads : c.config_reload_failures);
 }
 
 bool fleet_runner::wait_all_ran(std::chrono::milliseconds timeout)

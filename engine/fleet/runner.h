@@ -61,7 +61,7 @@ public:
     void install(std::vector<check_ptr> checks);
     // The modules `/probe` may use. Any thread.
     void set_modules(std::shared_ptr<const prepared_modules> modules);
-    // Counts a configuration reload (wsprobe_config_reloads_total), failed or not. Any thread.
+    // Counts a configuration reload by result (wsprobe_config_reloads_total). Any thread.
     void count_reload(bool ok);
 
     // With `once`: waits until every installed check has finished its run; false on timeout.

@@ -338,12 +338,12 @@ void reload(fleet_session& s, fleet::fleet_runner& runner, bool serve)
         std::fprintf(stderr, "wsprobe: reload refused, the running configuration is kept:\n%s", loaded.error().c_str());
         return;
     }
+    runner.count_reload(true);
     runner.set_modules(loaded->modules);
     if (!serve) {
         s.running = loaded->checks;
         runner.install(std::move(loaded->checks));
     }
-    runner.count_reload(true);
     std::fprintf(stderr, "wsprobe: reloaded %s: %zu unchanged, %zu changed, %zu added, %zu removed\n",
                  s.opts.config->c_str(), loaded->diff.unchanged.size(), loaded->diff.changed.size(),
                  loaded->diff.added.size(), loaded->diff.removed.size());
