@@ -23,7 +23,8 @@ void expect_verdict(const check_json& r, const verdict& v, const std::string& wh
     EXPECT_EQ(r.phase(), v.phase) << what << ": " << r.context();
     EXPECT_EQ(r.code(), v.code) << what << ": " << r.context();
     for (const auto& w : v.words) {
-        EXPECT_NE(r.message().find(w), std::string::npos) << what << ": missing '" << w << "' in: " << r.message();
+        EXPECT_NE(r.message().find(w), std::string::npos)
+            << what << ": missing '" << w << "' in: " << r.message();
     }
     EXPECT_EQ(r.run.exit_code, std::string_view(v.status) == "up" ? 0 : 2) << what << ": " << r.context();
 }
@@ -50,7 +51,8 @@ protected:
         lab_ = new lab_server();
         // Until the lab routes /app/..., every app path answers 404: skip rather than fail.
         auto probe = check({lab_->url("/app/graphql-transport-ws"), "--app", "graphql-transport-ws"});
-        wired_ = !(probe->parsed && probe->phase() == "upgrade" && probe->message().find("404") != std::string::npos);
+        wired_ = !(probe->parsed && probe->phase() == "upgrade" &&
+                   probe->message().find("404") != std::string::npos);
     }
     static void TearDownTestSuite()
     {
@@ -60,14 +62,16 @@ protected:
     void SetUp() override
     {
         if (!wired_) {
-            GTEST_SKIP() << "wsprobe-lab answers 404 for /app/...: the app servers (tools/lab/apps.h) are not "
-                            "wired into the lab's routes yet";
+            GTEST_SKIP()
+                << "wsprobe-lab answers 404 for /app/...: the app servers (tools/lab/apps.h) are not "
+                   "wired into the lab's routes yet";
         }
     }
     static std::string url(const std::string& path) { return lab_->url(path); }
 
     // An app check that must be up, with app_init timed and the preset's subprotocol negotiated.
-    static std::unique_ptr<check_json> expect_up(std::vector<std::string> args, const std::string& subprotocol)
+    static std::unique_ptr<check_json> expect_up(std::vector<std::string> args,
+                                                 const std::string& subprotocol)
     {
         auto r = check(args);
         expect_verdict(*r, {"up", "<null>", "ok", {}}, args.front());
@@ -89,13 +93,15 @@ bool check_apps::wired_ = false;
 
 TEST_F(check_apps, graphql_transport_ws)
 {
-    auto ok = expect_up({url("/app/graphql-transport-ws"), "--app", "graphql-transport-ws"}, "graphql-transport-ws");
+    auto ok = expect_up({url("/app/graphql-transport-ws"), "--app", "graphql-transport-ws"},
+                        "graphql-transport-ws");
     EXPECT_TRUE(phase_timed(*ok, "rtt")) << "ping/pong times the round trip: " << ok->context();
-    const std::vector<std::pair<std::string, std::string>> faults{{"4400", "Bad Request"},
-                                                                  {"4401", "Unauthorized"},
-                                                                  {"4403", "Forbidden"},
-                                                                  {"4408", "Connection initialisation timeout"},
-                                                                  {"4429", "Too many initialisation requests"}};
+    const std::vector<std::pair<std::string, std::string>> faults{
+        {"4400", "Bad Request"},
+        {"4401", "Unauthorized"},
+        {"4403", "Forbidden"},
+        {"4408", "Connection initialisation timeout"},
+        {"4429", "Too many initialisation requests"}};
     for (const auto& [code, name] : faults) {
         expect_down({url("/app/graphql-transport-ws?fault=" + code), "--app", "graphql-transport-ws"},
                     {"down", "app_init", "server_closed", {code, name}});
@@ -118,7 +124,8 @@ TEST_F(check_apps, mqtt_versions_and_return_codes)
     EXPECT_TRUE(phase_timed(*v4, "rtt")) << "PINGREQ/PINGRESP times the round trip: " << v4->context();
     expect_up({url("/app/mqtt"), "--app", "mqtt", "--mqtt-version", "5"}, "mqtt");
     const std::vector<std::string> codes{"mqtt_unsupported_version", "mqtt_client_id_rejected",
-                                         "mqtt_server_unavailable", "mqtt_bad_credentials", "mqtt_not_authorized"};
+                                         "mqtt_server_unavailable", "mqtt_bad_credentials",
+                                         "mqtt_not_authorized"};
     for (int rc = 1; rc <= 5; ++rc) {
         expect_down({url("/app/mqtt?fault=rc" + std::to_string(rc)), "--app", "mqtt"},
                     {"down", "app_init", codes[rc - 1].c_str(), {"return code " + std::to_string(rc)}});
@@ -145,7 +152,8 @@ TEST_F(check_apps, mqtt_credentials_never_printed)
                             "mqtt");
         auto bad = check({target, "--app", "mqtt", "--mqtt-version", version, "--username", "alice",
                           "--password-env", "WSP_TEST_MQTT_WRONG", "-v"});
-        expect_verdict(*bad, {"down", "app_init", "mqtt_bad_credentials", {"refused the connection"}}, version);
+        expect_verdict(*bad, {"down", "app_init", "mqtt_bad_credentials", {"refused the connection"}},
+                       version);
         for (const check_json* r : {ok.get(), bad.get()}) {
             EXPECT_EQ(r->context().find("guessed-wrong-77"), std::string::npos) << r->context();
         }

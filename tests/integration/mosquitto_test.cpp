@@ -145,7 +145,8 @@ protected:
         }
     }
 
-    static std::unique_ptr<check_json> run(const char* version, const char* password_env, bool verbose = false)
+    static std::unique_ptr<check_json> run(const char* version, const char* password_env,
+                                           bool verbose = false)
     {
         std::vector<std::string> args{broker_->url(), "--app", "mqtt", "--mqtt-version", version};
         if (password_env != nullptr) {
@@ -171,7 +172,8 @@ TEST_F(mosquitto_interop, right_password_is_up_in_both_versions)
     for (const char* version : {"3.1.1", "5"}) {
         auto r = run(version, "WSP_TEST_MOSQUITTO_PASSWORD", true);
         ASSERT_TRUE(r->parsed) << r->context();
-        EXPECT_EQ(r->status(), "up") << version << ": " << r->context() << "\nbroker log:\n" << broker_->log();
+        EXPECT_EQ(r->status(), "up") << version << ": " << r->context() << "\nbroker log:\n"
+                                     << broker_->log();
         EXPECT_EQ(r->run.exit_code, 0);
         std::string_view sub;
         EXPECT_EQ(r->doc["negotiated"]["subprotocol"].get(sub), simdjson::SUCCESS) << r->context();
@@ -179,7 +181,8 @@ TEST_F(mosquitto_interop, right_password_is_up_in_both_versions)
         double init_ms = -1;
         EXPECT_EQ(r->doc["phases_ms"]["app_init"].get(init_ms), simdjson::SUCCESS) << r->context();
         double rtt_ms = -1;
-        EXPECT_EQ(r->doc["phases_ms"]["rtt"].get(rtt_ms), simdjson::SUCCESS) << "PINGREQ/PINGRESP: " << r->context();
+        EXPECT_EQ(r->doc["phases_ms"]["rtt"].get(rtt_ms), simdjson::SUCCESS)
+            << "PINGREQ/PINGRESP: " << r->context();
         expect_no_password(*r);
     }
 }
@@ -193,8 +196,10 @@ TEST_F(mosquitto_interop, wrong_or_missing_password_is_down_with_the_refusal)
             EXPECT_EQ(r->status(), "down") << r->context();
             EXPECT_EQ(r->phase(), "app_init") << r->context();
             EXPECT_TRUE(r->code() == "mqtt_bad_credentials" || r->code() == "mqtt_not_authorized")
-                << version << ": " << r->context() << "\nbroker log:\n" << broker_->log();
-            EXPECT_NE(r->message().find("MQTT broker refused the connection"), std::string::npos) << r->message();
+                << version << ": " << r->context() << "\nbroker log:\n"
+                << broker_->log();
+            EXPECT_NE(r->message().find("MQTT broker refused the connection"), std::string::npos)
+                << r->message();
             EXPECT_EQ(r->run.exit_code, 2);
             expect_no_password(*r);
         }

@@ -101,7 +101,8 @@ private:
             }
             const auto& m = std::get<app_message>(e);
             const auto kind = m.binary ? app::frame_kind::binary : app::frame_kind::text;
-            app::step s = rtt ? client_->on_rtt_message(kind, m.bytes) : client_->on_init_message(kind, m.bytes);
+            app::step s =
+                rtt ? client_->on_rtt_message(kind, m.bytes) : client_->on_init_message(kind, m.bytes);
             to_server(s.send);
             if (s.kind != app::step_kind::wait) {
                 v.kind = s.kind;
@@ -120,9 +121,9 @@ private:
 
 void expect_done(const client_view& v, const std::string& what)
 {
-    EXPECT_EQ(v.kind, app::step_kind::done) << what << ": code " << v.code << ", " << v.sentence
-                                            << (v.close ? ", closed " + std::to_string(v.close->code) : "")
-                                            << (v.dropped ? ", dropped" : "");
+    EXPECT_EQ(v.kind, app::step_kind::done)
+        << what << ": code " << v.code << ", " << v.sentence
+        << (v.close ? ", closed " + std::to_string(v.close->code) : "") << (v.dropped ? ", dropped" : "");
 }
 
 void expect_failed(const client_view& v, const std::string& code, const std::string& word)
@@ -239,8 +240,11 @@ TEST(lab_apps_graphql_transport_ws, ack_and_ping_pong)
 TEST(lab_apps_graphql_transport_ws, each_close_code_fault_is_named_by_the_preset)
 {
     const std::vector<std::pair<std::uint16_t, std::string>> faults{
-        {4400, "Bad Request"}, {4401, "Unauthorized"}, {4403, "Forbidden"},
-        {4408, "Connection initialisation timeout"}, {4429, "Too many initialisation requests"},
+        {4400, "Bad Request"},
+        {4401, "Unauthorized"},
+        {4403, "Forbidden"},
+        {4408, "Connection initialisation timeout"},
+        {4429, "Too many initialisation requests"},
         {4500, "Internal server error"}};
     for (const auto& [code, name] : faults) {
         conversation c("/app/graphql-transport-ws?fault=" + std::to_string(code), "graphql-transport-ws");
@@ -320,7 +324,8 @@ TEST(lab_apps_mqtt, connect_and_ping_in_both_versions)
 TEST(lab_apps_mqtt, each_return_code_is_named_in_the_version_the_client_spoke)
 {
     const std::vector<std::string> codes{"mqtt_unsupported_version", "mqtt_client_id_rejected",
-                                         "mqtt_server_unavailable", "mqtt_bad_credentials", "mqtt_not_authorized"};
+                                         "mqtt_server_unavailable", "mqtt_bad_credentials",
+                                         "mqtt_not_authorized"};
     for (int rc = 1; rc <= 5; ++rc) {
         conversation v4("/app/mqtt?fault=rc" + std::to_string(rc), "mqtt", mqtt_options(4));
         expect_failed(v4.init(), codes[rc - 1], "return code " + std::to_string(rc));
@@ -355,9 +360,11 @@ TEST(lab_apps_mqtt, credentials_are_checked)
     for (int version : {4, 5}) {
         conversation right("/app/mqtt?fault=alice:s3cret", "mqtt", mqtt_options(version, "alice", "s3cret"));
         expect_done(right.init(), "right password");
-        conversation wrong("/app/mqtt?user=alice&pass=s3cret", "mqtt", mqtt_options(version, "alice", "guess"));
+        conversation wrong("/app/mqtt?user=alice&pass=s3cret", "mqtt",
+                           mqtt_options(version, "alice", "guess"));
         const client_view v = wrong.init();
-        expect_failed(v, "mqtt_bad_credentials", version == 4 ? "return code 4" : "wrong or missing credentials");
+        expect_failed(v, "mqtt_bad_credentials",
+                      version == 4 ? "return code 4" : "wrong or missing credentials");
         EXPECT_EQ(v.sentence.find("guess"), std::string::npos) << v.sentence;
         conversation anonymous("/app/mqtt?fault=alice:s3cret", "mqtt", mqtt_options(version));
         expect_failed(anonymous.init(), "mqtt_bad_credentials", "refused");
@@ -583,7 +590,7 @@ TEST(lab_apps_socketio, pings_expect_pongs)
     EXPECT_EQ(connected.send[1].bytes, "2");
     EXPECT_TRUE(s.on_message(false, "3").send.empty());
     EXPECT_EQ(s.on_keepalive().send.at(0).bytes, "2"); // answered: next ping
-    const auto timeout = s.on_keepalive();              // unanswered: Engine.IO pingTimeout
+    const auto timeout = s.on_keepalive();             // unanswered: Engine.IO pingTimeout
     ASSERT_TRUE(timeout.close);
     EXPECT_TRUE(s.finished());
     app_server bad_auth(*route_app("/app/socketio"));
@@ -597,7 +604,8 @@ TEST(lab_apps_actioncable, welcome_pings_and_subscriptions)
     conversation c("/app/actioncable", "actioncable");
     expect_done(c.init(), "init");
     EXPECT_EQ(c.server().on_keepalive().send.at(0).bytes, R"({"type":"ping","message":2})");
-    EXPECT_EQ(c.server().on_message(false, R"({"command":"subscribe","identifier":"{\"channel\":\"C\"}"})")
+    EXPECT_EQ(c.server()
+                  .on_message(false, R"({"command":"subscribe","identifier":"{\"channel\":\"C\"}"})")
                   .send.at(0)
                   .bytes,
               R"({"identifier":"{\"channel\":\"C\"}","type":"confirm_subscription"})");
@@ -623,7 +631,8 @@ TEST(lab_apps_robustness, random_messages_never_crash_and_finished_servers_stay_
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         return z ^ (z >> 31);
     };
-    const std::vector<std::string> prefixes{"", "[", "{\"type\":", "40", "4", "[1,", "\x10", "{\"protocol\":"};
+    const std::vector<std::string> prefixes{"",  "[",   "{\"type\":", "40",
+                                            "4", "[1,", "\x10",       "{\"protocol\":"};
     for (const app::preset& p : app::all_presets()) {
         for (int round = 0; round < 50; ++round) {
             app_server s(*route_app("/app/" + std::string(p.name)));

@@ -49,7 +49,8 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
             for (std::size_t i = 0; i < raw.size(); ++i) {
                 unsigned v = 0;
                 if (raw[i] == '%' && i + 2 < raw.size() &&
-                    std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16).ptr == raw.data() + i + 3) {
+                    std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16).ptr ==
+                        raw.data() + i + 3) {
                     out += static_cast<char>(v);
                     i += 2;
                 } else {
@@ -94,15 +95,21 @@ bool known_fault(const app_route& r)
         const bool numeric = res.ec == std::errc{} && res.ptr == f.data() + f.size();
         return f == "silent" || (numeric && ((code >= 4400 && code <= 4499) || code == 4500));
     }
-    case app_protocol::graphql_ws: return f == "error";
+    case app_protocol::graphql_ws:
+        return f == "error";
     case app_protocol::mqtt:
         return f == "text" || f == "disconnect" || (mqtt_fault_code(f) >= 1 && mqtt_fault_code(f) <= 5) ||
                mqtt_fault_code(f) >= 0x80;
-    case app_protocol::wamp: return f == "abort" || f == "challenge";
-    case app_protocol::signalr: return f == "error" || f == "close";
-    case app_protocol::phoenix: return f == "error" || f == "close";
-    case app_protocol::socketio: return f == "connect_error";
-    case app_protocol::actioncable: return f == "unauthorized";
+    case app_protocol::wamp:
+        return f == "abort" || f == "challenge";
+    case app_protocol::signalr:
+        return f == "error" || f == "close";
+    case app_protocol::phoenix:
+        return f == "error" || f == "close";
+    case app_protocol::socketio:
+        return f == "connect_error";
+    case app_protocol::actioncable:
+        return f == "unauthorized";
     }
     return false;
 }
@@ -137,13 +144,20 @@ std::string json_string(std::string_view s)
 std::string_view transport_ws_reason(std::uint16_t code) noexcept
 {
     switch (code) {
-    case 4400: return "Bad request";
-    case 4401: return "Unauthorized";
-    case 4403: return "Forbidden";
-    case 4408: return "Connection initialisation timeout";
-    case 4429: return "Too many initialisation requests";
-    case 4500: return "Internal server error";
-    default: return "lab fault";
+    case 4400:
+        return "Bad request";
+    case 4401:
+        return "Unauthorized";
+    case 4403:
+        return "Forbidden";
+    case 4408:
+        return "Connection initialisation timeout";
+    case 4429:
+        return "Too many initialisation requests";
+    case 4500:
+        return "Internal server error";
+    default:
+        return "lab fault";
     }
 }
 
@@ -195,7 +209,8 @@ public:
             if (id.empty()) {
                 return bad(4400);
             }
-            return type == "complete" ? app_reaction{} : say(R"({"type":"complete","id":)" + json_string(id) + "}");
+            return type == "complete" ? app_reaction{}
+                                      : say(R"({"type":"complete","id":)" + json_string(id) + "}");
         }
         return bad(4400);
     }
@@ -229,8 +244,9 @@ public:
         if (type == "connection_init") {
             if (error_) {
                 // subscriptions-transport-ws: connection_error, then close 1011 shortly after.
-                return closing(say(R"({"type":"connection_error","payload":{"message":"lab fault: connection refused"}})"),
-                               1011, "connection_error");
+                return closing(
+                    say(R"({"type":"connection_error","payload":{"message":"lab fault: connection refused"}})"),
+                    1011, "connection_error");
             }
             app_reaction r = say(R"({"type":"connection_ack"})");
             r.send.push_back(text(R"({"type":"ka"})"));
@@ -345,11 +361,16 @@ std::uint8_t translate_refusal(std::uint8_t code, int version) noexcept
         return code <= 5 ? to_v5[code] : code;
     }
     switch (code) {
-    case 0x84: return 1;
-    case 0x85: return 2;
-    case 0x86: return 4;
-    case 0x87: return 5;
-    default: return code <= 5 ? code : 3; // 3.1.1 has no generic refusal: "server unavailable"
+    case 0x84:
+        return 1;
+    case 0x85:
+        return 2;
+    case 0x86:
+        return 4;
+    case 0x87:
+        return 5;
+    default:
+        return code <= 5 ? code : 3; // 3.1.1 has no generic refusal: "server unavailable"
     }
 }
 
@@ -430,9 +451,12 @@ private:
                 return closing(binary_reply(mqtt_bytes({0xE0}, body)), 1000, "");
             }
             return binary_reply(mqtt_bytes({0xD0})); // §3.13: PINGRESP D0 00
-        case mqtt::packet_type::disconnect: return closing({}, 1000, "");
-        case mqtt::packet_type::connect: return drop(); // §3.1: a second CONNECT is a violation
-        default: return {};                             // PUBLISH QoS 0 and the rest: not needed
+        case mqtt::packet_type::disconnect:
+            return closing({}, 1000, "");
+        case mqtt::packet_type::connect:
+            return drop(); // §3.1: a second CONNECT is a violation
+        default:
+            return {}; // PUBLISH QoS 0 and the rest: not needed
         }
     }
 
@@ -519,8 +543,9 @@ public:
         simdjson::dom::array arr;
         std::int64_t code = 0;
         // WAMP §4.1 (wamp.2.json): messages are JSON arrays in text frames, [code, ...].
-        if (binary || reader_.parse(bytes).get(msg) != simdjson::SUCCESS || msg.get(arr) != simdjson::SUCCESS ||
-            arr.size() == 0 || arr.at(0).get(code) != simdjson::SUCCESS) {
+        if (binary || reader_.parse(bytes).get(msg) != simdjson::SUCCESS ||
+            msg.get(arr) != simdjson::SUCCESS || arr.size() == 0 ||
+            arr.at(0).get(code) != simdjson::SUCCESS) {
             return abort("wamp.error.protocol_violation", "message is not a WAMP JSON array");
         }
         if (!joined_) {
@@ -530,7 +555,8 @@ public:
                 return abort("wamp.error.protocol_violation", "expected HELLO");
             }
             if (route_.fault == "abort" || (!route_.realm.empty() && realm != route_.realm)) {
-                return abort("wamp.error.no_such_realm", "no realm " + std::string(realm) + " on this lab router");
+                return abort("wamp.error.no_such_realm",
+                             "no realm " + std::string(realm) + " on this lab router");
             }
             if (route_.fault == "challenge") {
                 return say(R"([4,"ticket",{}])"); // advanced profile: CHALLENGE [4, AuthMethod, Extra]
@@ -594,8 +620,9 @@ public:
         const std::string protocol(parsed ? string_member(msg, "protocol") : std::string_view());
         pending_.erase(0, end + 1);
         if (fault_ == "error" || protocol != "json") {
-            const std::string why = fault_ == "error" ? "lab fault: handshake refused"
-                                                      : "Requested protocol '" + protocol + "' is not available.";
+            const std::string why = fault_ == "error"
+                                        ? "lab fault: handshake refused"
+                                        : "Requested protocol '" + protocol + "' is not available.";
             return closing(say(R"({"error":)" + json_string(why) + "}" + record_separator), 1000, "");
         }
         if (fault_ == "close") {
@@ -631,9 +658,9 @@ public:
         simdjson::dom::array arr;
         std::string_view topic;
         std::string_view event;
-        if (binary || reader_.parse(bytes).get(msg) != simdjson::SUCCESS || msg.get(arr) != simdjson::SUCCESS ||
-            arr.size() != 5 || arr.at(2).get(topic) != simdjson::SUCCESS ||
-            arr.at(3).get(event) != simdjson::SUCCESS) {
+        if (binary || reader_.parse(bytes).get(msg) != simdjson::SUCCESS ||
+            msg.get(arr) != simdjson::SUCCESS || arr.size() != 5 ||
+            arr.at(2).get(topic) != simdjson::SUCCESS || arr.at(3).get(event) != simdjson::SUCCESS) {
             return closing({}, 1003, "not a Phoenix v2 message");
         }
         std::string_view ref;
@@ -650,7 +677,8 @@ public:
             return say(reply(std::nullopt, ref, topic, fault_ == "error"));
         }
         if (event == "phx_join") {
-            const std::optional<std::string_view> jref = has_join_ref ? std::optional(join_ref) : std::nullopt;
+            const std::optional<std::string_view> jref =
+                has_join_ref ? std::optional(join_ref) : std::nullopt;
             joined_ = true;
             if (fault_ == "close") {
                 // The channel process ended: phx_close carries the join reference.
@@ -674,8 +702,8 @@ private:
         out += "," + json_string(ref) + "," + json_string(topic) + ",";
         return out;
     }
-    static std::string reply(std::optional<std::string_view> join_ref, std::string_view ref, std::string_view topic,
-                             bool error)
+    static std::string reply(std::optional<std::string_view> join_ref, std::string_view ref,
+                             std::string_view topic, bool error)
     {
         return frame_prefix(join_ref, ref, topic) +
                (error ? R"("phx_reply",{"status":"error","response":{"reason":"lab fault: unauthorized"}}])"
@@ -696,7 +724,8 @@ public:
     app_reaction on_open() override
     {
         // Engine.IO v4: the server speaks first with the open packet.
-        return say(R"(0{"sid":"lab-eio-1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})");
+        return say(
+            R"(0{"sid":"lab-eio-1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})");
     }
 
     app_reaction on_message(bool binary, std::string_view bytes) override
@@ -705,11 +734,17 @@ public:
             return {}; // binary attachments belong to events
         }
         switch (bytes.front()) {
-        case '1': return closing({}, 1000, ""); // Engine.IO close
-        case '2': return say("3" + std::string(bytes.substr(1)));
-        case '3': ping_pending_ = false; return {};
-        case '4': return on_socket_packet(bytes.substr(1));
-        default: return {};
+        case '1':
+            return closing({}, 1000, ""); // Engine.IO close
+        case '2':
+            return say("3" + std::string(bytes.substr(1)));
+        case '3':
+            ping_pending_ = false;
+            return {};
+        case '4':
+            return on_socket_packet(bytes.substr(1));
+        default:
+            return {};
         }
     }
 
@@ -765,7 +800,8 @@ public:
     {
         if (refuse_) {
             // ActionCable reject_unauthorized_connection: disconnect, then the socket closes.
-            return closing(say(R"({"type":"disconnect","reason":"unauthorized","reconnect":false})"), 1000, "");
+            return closing(say(R"({"type":"disconnect","reason":"unauthorized","reconnect":false})"), 1000,
+                           "");
         }
         app_reaction r = say(R"({"type":"welcome"})");
         r.send.push_back(ping());
@@ -798,14 +834,22 @@ private:
 std::unique_ptr<app_handler> make_handler(const app_route& r)
 {
     switch (r.protocol) {
-    case app_protocol::graphql_transport_ws: return std::make_unique<graphql_transport_ws>(r.fault);
-    case app_protocol::graphql_ws: return std::make_unique<graphql_ws>(r.fault);
-    case app_protocol::mqtt: return std::make_unique<mqtt_broker>(r);
-    case app_protocol::wamp: return std::make_unique<wamp_router>(r);
-    case app_protocol::signalr: return std::make_unique<signalr_hub>(r.fault);
-    case app_protocol::phoenix: return std::make_unique<phoenix_socket>(r.fault);
-    case app_protocol::socketio: return std::make_unique<socketio_server>(r.fault);
-    case app_protocol::actioncable: return std::make_unique<actioncable_server>(r.fault);
+    case app_protocol::graphql_transport_ws:
+        return std::make_unique<graphql_transport_ws>(r.fault);
+    case app_protocol::graphql_ws:
+        return std::make_unique<graphql_ws>(r.fault);
+    case app_protocol::mqtt:
+        return std::make_unique<mqtt_broker>(r);
+    case app_protocol::wamp:
+        return std::make_unique<wamp_router>(r);
+    case app_protocol::signalr:
+        return std::make_unique<signalr_hub>(r.fault);
+    case app_protocol::phoenix:
+        return std::make_unique<phoenix_socket>(r.fault);
+    case app_protocol::socketio:
+        return std::make_unique<socketio_server>(r.fault);
+    case app_protocol::actioncable:
+        return std::make_unique<actioncable_server>(r.fault);
     }
     return std::make_unique<graphql_transport_ws>(r.fault);
 }
@@ -857,14 +901,20 @@ std::optional<app_route> route_app(std::string_view target)
 std::string_view app_subprotocol(const app_route& r) noexcept
 {
     switch (r.protocol) {
-    case app_protocol::graphql_transport_ws: return "graphql-transport-ws";
-    case app_protocol::graphql_ws: return "graphql-ws";
-    case app_protocol::mqtt: return "mqtt";
-    case app_protocol::wamp: return "wamp.2.json";
-    case app_protocol::actioncable: return "actioncable-v1-json";
+    case app_protocol::graphql_transport_ws:
+        return "graphql-transport-ws";
+    case app_protocol::graphql_ws:
+        return "graphql-ws";
+    case app_protocol::mqtt:
+        return "mqtt";
+    case app_protocol::wamp:
+        return "wamp.2.json";
+    case app_protocol::actioncable:
+        return "actioncable-v1-json";
     case app_protocol::signalr:
     case app_protocol::phoenix:
-    case app_protocol::socketio: return "";
+    case app_protocol::socketio:
+        return "";
     }
     return "";
 }

@@ -30,8 +30,8 @@ enum class app_protocol : std::uint8_t {
 struct app_route {
     app_protocol protocol = app_protocol::graphql_transport_ws;
     std::string fault;
-    std::string user; // mqtt: required user name (with `pass`); empty lets anyone in
-    std::string pass; // mqtt: required password; a secret, never logged by the lab
+    std::string user;  // mqtt: required user name (with `pass`); empty lets anyone in
+    std::string pass;  // mqtt: required password; a secret, never logged by the lab
     std::string realm; // wamp: the only realm that exists; empty accepts every realm
 };
 
