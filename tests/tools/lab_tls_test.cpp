@@ -391,6 +391,27 @@ TEST_F(lab_tls, plain_http_on_a_tls_port_is_refused_and_counted)
     EXPECT_EQ(server_->stats().tls_failed, before + 1);
 }
 
+// A temporary directory removed when the test ends, even after a failed assertion.
+struct temp_dir {
+    temp_dir()
+    {
+        char tmpl[] = "/tmp/wsprobe-lab-tls-XXXXXX";
+        if (::mkdtemp(tmpl) != nullptr) {
+            path = tmpl;
+        }
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    ~temp_dir()
+    {
+        if (!path.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    }
+    std::string path;
+};
+
 // A lab of its own (valid listener only, short bounds), for the tests that stop it or wait out
 // its bounds.
 std::unique_ptr<server> start_small_lab(const std::string& dir)
@@ -415,11 +436,10 @@ std::unique_ptr<server> start_small_lab(const std::string& dir)
 
 TEST(lab_tls_bounds, silent_client_is_dropped_after_the_head_bound)
 {
-    char tmpl[] = "/tmp/wsprobe-lab-tls-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    auto lab = start_small_lab(tmpl);
+    const temp_dir tmp;
+    ASSERT_FALSE(tmp.path.empty());
+    auto lab = start_small_lab(tmp.path);
     if (!lab) {
-        std::filesystem::remove_all(tmpl);
         GTEST_SKIP() << "the lab server did not start (io_uring unavailable?)";
     }
     // Slow-loris over TLS: connected, no ClientHello; the handshake shares the head bound.
@@ -432,20 +452,18 @@ TEST(lab_tls_bounds, silent_client_is_dropped_after_the_head_bound)
     }
     EXPECT_EQ(lab->stats().tls_failed, 1U);
     lab->stop();
-    std::filesystem::remove_all(tmpl);
 }
 
 TEST(lab_tls_bounds, stop_sends_going_away_over_tls_then_close_notify)
 {
-    char tmpl[] = "/tmp/wsprobe-lab-tls-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    auto lab = start_small_lab(tmpl);
+    const temp_dir tmp;
+    ASSERT_FALSE(tmp.path.empty());
+    auto lab = start_small_lab(tmp.path);
     if (!lab) {
-        std::filesystem::remove_all(tmpl);
         GTEST_SKIP() << "the lab server did not start (io_uring unavailable?)";
     }
     auto b = tls::context_builder::client();
-    b.ca_file(std::string(tmpl) + "/" + std::string(tls_ca_file));
+    b.ca_file(tmp.path + "/" + std::string(tls_ca_file));
     auto ctx = b.build();
     ASSERT_TRUE(ctx) << b.error_text();
     tls_client c(lab->tls_addresses().front().port(), *ctx, "127.0.0.1");
@@ -464,7 +482,6 @@ TEST(lab_tls_bounds, stop_sends_going_away_over_tls_then_close_notify)
     EXPECT_FALSE(c.need(1));
     EXPECT_FALSE(c.last_error()) << c.last_error().name();
     EXPECT_EQ(lab->stats().active, 0U);
-    std::filesystem::remove_all(tmpl);
 }
 
 TEST(lab_tls_setup, directory_that_cannot_be_created_is_one_sentence)
