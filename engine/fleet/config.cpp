@@ -116,9 +116,10 @@ void map_app(settings& s, const field_scope& f)
             }
             o.keep_alive = static_cast<std::uint16_t>(n);
         } else {
-            f.problem(errc::unknown_field, field,
-                      "unknown option (realm, topic, client_id, username, password, init_payload, mqtt_version, "
-                      "keep_alive)");
+            f.problem(
+                errc::unknown_field, field,
+                "unknown option (realm, topic, client_id, username, password, init_payload, mqtt_version, "
+                "keep_alive)");
             return;
         }
     }

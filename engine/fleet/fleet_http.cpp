@@ -32,7 +32,8 @@ rt::task<http_reply> probe(shard* sh, http_request req)
         co_return text(400, "Target parameter is missing\n");
     }
     const auto module_name = query_param(req.query, "module");
-    const std::string name = module_name && !module_name->empty() ? *module_name : std::string(default_module);
+    const std::string name =
+        module_name && !module_name->empty() ? *module_name : std::string(default_module);
     check_ptr tpl;
     {
         std::lock_guard lk(sh->shared->mu);
@@ -52,7 +53,8 @@ rt::task<http_reply> probe(shard* sh, http_request req)
     }
     proto::check_spec spec = tpl->check.spec;
     spec.url = std::move(*url);
-    spec.timeouts.overall = probe_budget(req.header("X-Prometheus-Scrape-Timeout-Seconds"), spec.timeouts.overall);
+    spec.timeouts.overall =
+        probe_budget(req.header("X-Prometheus-Scrape-Timeout-Seconds"), spec.timeouts.overall);
     const double timeout_seconds = static_cast<double>(spec.timeouts.overall.count()) / 1000.0;
     const proto::check_result r = co_await probe::run_check(sh->env_for(*tpl), &spec);
     http_reply reply;

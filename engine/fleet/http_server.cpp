@@ -52,7 +52,8 @@ std::string serialize(const http_reply& reply, bool with_body)
     const std::array<http1::header, 2> headers{http1::header{"Content-Type", reply.content_type},
                                                http1::header{"Connection", "close"}};
     std::string out(reply.body.size() + 512, '\0');
-    auto n = http1::write_response(out, reply.status, {}, headers, with_body ? std::string_view(reply.body) : "");
+    auto n =
+        http1::write_response(out, reply.status, {}, headers, with_body ? std::string_view(reply.body) : "");
     if (!n) {
         // Only a handler's bad content type can get here: answer with a fixed, valid head.
         const std::array<http1::header, 1> fallback{http1::header{"Connection", "close"}};

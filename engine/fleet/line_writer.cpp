@@ -33,7 +33,10 @@ line_writer::line_writer(int fd, std::size_t capacity)
 {
 }
 
-line_writer::~line_writer() { stop(); }
+line_writer::~line_writer()
+{
+    stop();
+}
 
 bool line_writer::push(std::string line)
 {

@@ -98,7 +98,8 @@ tl::expected<loaded_fleet, std::string> load_fleet(const load_request& req)
         if (c.spec.url.secure) {
             auto ctx_made = contexts.get(c.spec.tls);
             if (!ctx_made) {
-                return tl::unexpected(req.path + ": check \"" + c.id + "\": field tls: " + ctx_made.error() + "\n");
+                return tl::unexpected(req.path + ": check \"" + c.id + "\": field tls: " + ctx_made.error() +
+                                      "\n");
             }
             p->tls = *ctx_made;
         }
@@ -110,7 +111,8 @@ tl::expected<loaded_fleet, std::string> load_fleet(const load_request& req)
         auto p = std::make_shared<prepared_check>();
         auto ctx_made = contexts.get(c.spec.tls);
         if (!ctx_made) {
-            return tl::unexpected(req.path + ": module \"" + name + "\": field tls: " + ctx_made.error() + "\n");
+            return tl::unexpected(req.path + ": module \"" + name + "\": field tls: " + ctx_made.error() +
+                                  "\n");
         }
         p->tls = *ctx_made;
         p->check = std::move(c);

@@ -19,12 +19,12 @@ using tls_factory =
     std::function<tl::expected<std::shared_ptr<const tls::context>, std::string>(const proto::tls_options&)>;
 
 struct load_request {
-    std::string path;                    // named in every problem
-    shard_spec shard{};                  // keep only the checks this instance owns
+    std::string path;   // named in every problem
+    shard_spec shard{}; // keep only the checks this instance owns
     const secret_sources* sources = nullptr;
-    const master_key* key = nullptr;     // null: no master key configured
-    tls_factory make_tls;                // required
-    bool checks_required = true;         // false for `serve`: a file of modules only is fine
+    const master_key* key = nullptr;                  // null: no master key configured
+    tls_factory make_tls;                             // required
+    bool checks_required = true;                      // false for `serve`: a file of modules only is fine
     const std::vector<check_ptr>* previous = nullptr; // the running set, for reuse
 };
 

@@ -21,6 +21,6 @@ using module_map = std::map<std::string, fleet_check, std::less<>>;
 // whose spec carries the module's settings. Problems are reported like parse_config's and never
 // contain a secret. Call at start-up or reload, not on a reactor (secret files are read).
 [[nodiscard]] tl::expected<module_map, config_report> parse_probe_modules(std::string_view json,
-                                                                        const config_context& ctx);
+                                                                          const config_context& ctx);
 
 } // namespace wsp::fleet

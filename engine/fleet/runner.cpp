@@ -21,9 +21,13 @@ struct fleet_runner::impl {
 
 fleet_runner::fleet_runner(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
 
-fleet_runner::~fleet_runner() { stop(); }
+fleet_runner::~fleet_runner()
+{
+    stop();
+}
 
-wsp::expected<std::unique_ptr<fleet_runner>> fleet_runner::start(const runner_options& opts, std::string* diagnostic)
+wsp::expected<std::unique_ptr<fleet_runner>> fleet_runner::start(const runner_options& opts,
+                                                                 std::string* diagnostic)
 {
     auto p = std::make_unique<impl>(opts);
     rt::cluster_config cc;
@@ -43,7 +47,8 @@ wsp::expected<std::unique_ptr<fleet_runner>> fleet_runner::start(const runner_op
         auto ok = p->cluster->spawn(i, detail::run_shard(p->shards[i].get()));
         if (!ok) {
             if (diagnostic != nullptr) {
-                *diagnostic = "cannot start reactor " + std::to_string(i) + ": " + std::string(ok.error().describe());
+                *diagnostic =
+                    "cannot start reactor " + std::to_string(i) + ": " + std::string(ok.error().describe());
             }
             p->cluster->join();
             return wsp::unexpected(ok.error());

@@ -37,9 +37,9 @@ struct runner_options {
     rt::reactor_config reactor{};
     bool ssrf_guard = true; // judge every address connected to with `ssrf`
     ssrf_policy ssrf;
-    bool once = false;                // run each installed check once, now, and never again
-    line_writer* output = nullptr;    // JSON lines; null for none. Outlives the runner
-    const rt::listener* http = nullptr; // serve HTTP on every reactor; null for none
+    bool once = false;                              // run each installed check once, now, and never again
+    line_writer* output = nullptr;                  // JSON lines; null for none. Outlives the runner
+    const rt::listener* http = nullptr;             // serve HTTP on every reactor; null for none
     std::chrono::milliseconds shutdown_grace{5000}; // running checks may finish within this
     metrics_options metrics{};
 };
@@ -48,8 +48,8 @@ class fleet_runner {
 public:
     // Starts the reactors (and the HTTP server); no checks yet. SIGINT/SIGTERM are left to the
     // caller (block them before calling, so the reactor threads inherit the mask).
-    [[nodiscard]] static wsp::expected<std::unique_ptr<fleet_runner>> start(const runner_options& opts,
-                                                                           std::string* diagnostic = nullptr);
+    [[nodiscard]] static wsp::expected<std::unique_ptr<fleet_runner>>
+    start(const runner_options& opts, std::string* diagnostic = nullptr);
     fleet_runner(const fleet_runner&) = delete;
     fleet_runner& operator=(const fleet_runner&) = delete;
     ~fleet_runner(); // stop()

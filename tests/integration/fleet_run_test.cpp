@@ -117,7 +117,8 @@ TEST_F(fleet_run, once_runs_fifty_checks_and_reports_every_result_and_first_stat
 TEST_F(fleet_run, refuses_an_invalid_config_whole_naming_file_check_and_field)
 {
     const auto dir = scratch_dir("invalid");
-    write_file(dir / "bad.json", config({check_json("ok", url("/echo")), check_json("broken", url("/echo"), R"(, "interval": "5x")")}));
+    write_file(dir / "bad.json", config({check_json("ok", url("/echo")),
+                                         check_json("broken", url("/echo"), R"(, "interval": "5x")")}));
     auto r = run_wsprobe({"run", (dir / "bad.json").string(), "--once"});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_NE(r.err.find("bad.json"), std::string::npos) << r.err;
@@ -138,16 +139,20 @@ TEST_F(fleet_run, sighup_applies_a_good_config_and_refuses_a_bad_one)
     ASSERT_TRUE(line) << p.err();
     const std::uint16_t port = listening_port(*line);
     ASSERT_NE(port, 0);
-    ASSERT_TRUE(wait_for_file(out, [](const std::string& t) { return t.find("\"check\":\"first\"") != std::string::npos; }));
+    ASSERT_TRUE(wait_for_file(
+        out, [](const std::string& t) { return t.find("\"check\":\"first\"") != std::string::npos; }));
 
     write_file(cfg, "{\"checks\": [ {\"id\": \"second\", \"url\": 42} ]}");
     p.signal(SIGHUP);
     std::string metrics;
-    for (int i = 0; i < 100 && metrics.find("wsprobe_config_reloads_total{result=\"failure\"} 1") == std::string::npos; ++i) {
+    for (int i = 0;
+         i < 100 && metrics.find("wsprobe_config_reloads_total{result=\"failure\"} 1") == std::string::npos;
+         ++i) {
         std::this_thread::sleep_for(50ms);
         metrics = http_get(port, "/metrics");
     }
-    EXPECT_NE(metrics.find("wsprobe_config_reloads_total{result=\"failure\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("wsprobe_config_reloads_total{result=\"failure\"} 1"), std::string::npos)
+        << metrics;
     EXPECT_NE(metrics.find("check=\"first\""), std::string::npos) << "the old configuration keeps running";
 
     write_file(cfg, config({check_json("first", url("/echo")), check_json("second", url("/status/500"))}));
@@ -156,7 +161,8 @@ TEST_F(fleet_run, sighup_applies_a_good_config_and_refuses_a_bad_one)
         return t.find("\"check\":\"second\"") != std::string::npos;
     })) << p.err();
     metrics = http_get(port, "/metrics");
-    EXPECT_NE(metrics.find("wsprobe_config_reloads_total{result=\"success\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("wsprobe_config_reloads_total{result=\"success\"} 1"), std::string::npos)
+        << metrics;
     p.signal(SIGTERM);
     const auto code = p.wait(20s);
     EXPECT_EQ(code, 0);
@@ -175,7 +181,8 @@ TEST_F(fleet_run, secrets_never_appear_in_output_errors_or_metrics)
     const auto dir = scratch_dir("secrets");
     const std::string env_secret = "env-secret-9f8e7d6c";
     const std::string sealed_secret = "sealed-secret-1a2b3c4d";
-    child_process seal({WSPROBE_BIN, "secret", "encrypt", sealed_secret}, {std::string("WSPROBE_MASTER_KEY=") + test_key});
+    child_process seal({WSPROBE_BIN, "secret", "encrypt", sealed_secret},
+                       {std::string("WSPROBE_MASTER_KEY=") + test_key});
     ASSERT_EQ(seal.wait(10s), 0) << seal.err();
     std::string sealed = seal.out();
     while (!sealed.empty() && sealed.back() == '\n') {
@@ -183,19 +190,20 @@ TEST_F(fleet_run, secrets_never_appear_in_output_errors_or_metrics)
     }
     ASSERT_EQ(sealed.rfind("enc:v1:", 0), 0u) << sealed;
     EXPECT_EQ(sealed.find(sealed_secret), std::string::npos);
-    const std::string headers = R"(, "headers": {"Authorization": {"env": "FLEET_TEST_TOKEN"}, "X-Api-Key": ")" +
-                                sealed + R"("})";
+    const std::string headers =
+        R"(, "headers": {"Authorization": {"env": "FLEET_TEST_TOKEN"}, "X-Api-Key": ")" + sealed + R"("})";
     write_file(dir / "fleet.json", config({check_json("up", url("/echo"), headers),
                                            check_json("down", url("/status/401"), headers),
                                            check_json("reset", url("/reset"), headers)}));
-    child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "1", "--listen", "127.0.0.1:0",
-                     "--output", (dir / "out.jsonl").string()},
+    child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "1", "--listen",
+                     "127.0.0.1:0", "--output", (dir / "out.jsonl").string()},
                     {"FLEET_TEST_TOKEN=" + env_secret, std::string("WSPROBE_MASTER_KEY=") + test_key});
     const auto line = p.read_line(10s);
     ASSERT_TRUE(line) << p.err();
     const auto port = listening_port(*line);
     ASSERT_TRUE(wait_for_file(dir / "out.jsonl", [](const std::string& t) {
-        return t.find("\"check\":\"up\"") != std::string::npos && t.find("\"check\":\"down\"") != std::string::npos &&
+        return t.find("\"check\":\"up\"") != std::string::npos &&
+               t.find("\"check\":\"down\"") != std::string::npos &&
                t.find("\"check\":\"reset\"") != std::string::npos;
     }));
     const std::string metrics = http_get(port, "/metrics");
@@ -212,8 +220,8 @@ TEST_F(fleet_run, secrets_never_appear_in_output_errors_or_metrics)
         EXPECT_EQ(probe.find(secret), std::string::npos) << "in /probe";
     }
     // A refused configuration that holds a secret names the field, not the value.
-    write_file(dir / "bad.json", config({check_json("x", url("/echo"), R"(, "headers": {"X-Key": ")" + sealed +
-                                                                             R"(x"})")}));
+    write_file(dir / "bad.json",
+               config({check_json("x", url("/echo"), R"(, "headers": {"X-Key": ")" + sealed + R"(x"})")}));
     child_process bad({WSPROBE_BIN, "run", (dir / "bad.json").string(), "--once"},
                       {std::string("WSPROBE_MASTER_KEY=") + test_key});
     EXPECT_EQ(bad.wait(10s), 3);
@@ -225,9 +233,9 @@ TEST_F(fleet_run, secrets_never_appear_in_output_errors_or_metrics)
 TEST_F(fleet_run, ssrf_guard_blocks_metadata_and_with_deny_private_loopback_unless_allowed)
 {
     const auto dir = scratch_dir("ssrf");
-    write_file(dir / "fleet.json", config({check_json("metadata", "ws://169.254.169.254/latest"),
-                                           check_json("linklocal", "ws://169.254.10.1/"),
-                                           check_json("lab", url("/echo"))}));
+    write_file(dir / "fleet.json",
+               config({check_json("metadata", "ws://169.254.169.254/latest"),
+                       check_json("linklocal", "ws://169.254.10.1/"), check_json("lab", url("/echo"))}));
     const std::string file = (dir / "fleet.json").string();
 
     auto def = run_wsprobe({"run", file, "--once", "--threads", "1"});
@@ -247,7 +255,8 @@ TEST_F(fleet_run, ssrf_guard_blocks_metadata_and_with_deny_private_loopback_unle
     EXPECT_EQ(by["lab"].code, "address_blocked") << by["lab"].message;
     EXPECT_NE(by["lab"].message.find("127.0.0.1"), std::string::npos) << by["lab"].message;
 
-    auto allow = run_wsprobe({"run", file, "--once", "--threads", "1", "--deny-private", "--allow", "127.0.0.0/8"});
+    auto allow =
+        run_wsprobe({"run", file, "--once", "--threads", "1", "--deny-private", "--allow", "127.0.0.0/8"});
     by = results_by_check(parse_events(allow.out));
     EXPECT_EQ(by["lab"].status, "up") << by["lab"].message;
     EXPECT_EQ(by["metadata"].code, "address_blocked") << "the exception covers only 127.0.0.0/8";
@@ -286,8 +295,8 @@ TEST_F(fleet_run, serves_metrics_probe_and_health_over_http_and_answers_garbage_
     write_file(dir / "fleet.json",
                config({check_json("web", url("/echo"), R"(, "labels": {"team": "edge"})")},
                       R"({"echo": {"rtt": "echo", "timeouts": {"overall": "10s"}}})"));
-    child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "2", "--listen", "127.0.0.1:0",
-                     "--output", (dir / "out.jsonl").string()});
+    child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "2", "--listen",
+                     "127.0.0.1:0", "--output", (dir / "out.jsonl").string()});
     const auto line = p.read_line(10s);
     ASSERT_TRUE(line) << p.err();
     const auto port = listening_port(*line);
@@ -312,9 +321,10 @@ TEST_F(fleet_run, serves_metrics_probe_and_health_over_http_and_answers_garbage_
     EXPECT_EQ(http_get(port, "/-/healthy").rfind("HTTP/1.1 200", 0), 0u);
     EXPECT_EQ(http_get(port, "/-/ready").rfind("HTTP/1.1 200", 0), 0u);
     EXPECT_EQ(http_get(port, "/nowhere").rfind("HTTP/1.1 404", 0), 0u);
-    for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
-                                      std::string("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n"),
-                                      std::string("\x01\x02\x03\r\n\r\n", 7), std::string(20000, 'A') + "\r\n\r\n"}) {
+    for (const std::string& garbage :
+         {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+          std::string("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n"), std::string("\x01\x02\x03\r\n\r\n", 7),
+          std::string(20000, 'A') + "\r\n\r\n"}) {
         EXPECT_EQ(http_raw(port, garbage).rfind("HTTP/1.1 400", 0), 0u) << garbage.substr(0, 40);
     }
     // Still serving after all that.
@@ -327,8 +337,8 @@ TEST_F(fleet_run, serve_answers_probe_with_config_modules)
 {
     const auto dir = scratch_dir("serve");
     write_file(dir / "modules.json", R"({"modules": {"ws_echo": {"rtt": "echo"}}})");
-    child_process p({WSPROBE_BIN, "serve", "--config", (dir / "modules.json").string(), "--listen", "127.0.0.1:0",
-                     "--threads", "1"});
+    child_process p({WSPROBE_BIN, "serve", "--config", (dir / "modules.json").string(), "--listen",
+                     "127.0.0.1:0", "--threads", "1"});
     const auto line = p.read_line(10s);
     ASSERT_TRUE(line) << p.err();
     const auto port = listening_port(*line);

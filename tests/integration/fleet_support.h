@@ -23,7 +23,8 @@ namespace wsp::test {
 inline std::filesystem::path scratch_dir(const std::string& name)
 {
     const char* build = std::getenv("WSP_BUILD_DIR");
-    std::filesystem::path p = std::filesystem::path(build != nullptr ? build : "/tmp") / "fleet_scratch" / name;
+    std::filesystem::path p =
+        std::filesystem::path(build != nullptr ? build : "/tmp") / "fleet_scratch" / name;
     std::filesystem::remove_all(p);
     std::filesystem::create_directories(p);
     return p;
@@ -89,7 +90,8 @@ inline std::vector<fleet_event> parse_events(const std::string& text)
 
 // GET `target` from 127.0.0.1:port with a plain socket (one request, Connection: close); the
 // whole response, head and body. Empty on connection failure.
-inline std::string http_get(std::uint16_t port, const std::string& target, const std::string& extra_headers = {})
+inline std::string http_get(std::uint16_t port, const std::string& target,
+                            const std::string& extra_headers = {})
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};

@@ -112,8 +112,8 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
             o.guard = false;
         } else if (a == "--once" && !serve) {
             o.once = true;
-        } else if (a == "--shard" || a == "--threads" || a == "--output" || a == "--listen" || a == "--allow" ||
-                   a == "--key-file" || a == "--queue" || a == "--config") {
+        } else if (a == "--shard" || a == "--threads" || a == "--output" || a == "--listen" ||
+                   a == "--allow" || a == "--key-file" || a == "--queue" || a == "--config") {
             const auto v = value();
             if (!v) {
                 return tl::unexpected("option " + std::string(a) + " needs a value");
@@ -121,13 +121,15 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
             if (a == "--shard") {
                 auto s = fleet::parse_shard(*v);
                 if (!s) {
-                    return tl::unexpected("option --shard: '" + std::string(*v) + "' is not K/N with 0 <= K < N");
+                    return tl::unexpected("option --shard: '" + std::string(*v) +
+                                          "' is not K/N with 0 <= K < N");
                 }
                 o.shard = *s;
             } else if (a == "--threads" || a == "--queue") {
                 auto n = parse_count(*v, a == "--threads" ? 256U : 1U << 24);
                 if (!n) {
-                    return tl::unexpected("option " + std::string(a) + ": '" + std::string(*v) + "' is not a positive count");
+                    return tl::unexpected("option " + std::string(a) + ": '" + std::string(*v) +
+                                          "' is not a positive count");
                 }
                 if (a == "--threads") {
                     o.threads = *n;
@@ -137,7 +139,8 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
             } else if (a == "--allow") {
                 auto b = fleet::parse_cidr(*v);
                 if (!b) {
-                    return tl::unexpected("option --allow: '" + std::string(*v) + "' is not an address or CIDR block");
+                    return tl::unexpected("option --allow: '" + std::string(*v) +
+                                          "' is not an address or CIDR block");
                 }
                 o.ssrf.allow.add(*b);
             } else if (a == "--output") {
@@ -149,13 +152,14 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
             } else if (serve) {
                 o.config = std::string(*v);
             } else {
-                return tl::unexpected(std::string("option --config is for serve; run takes CONFIG as its argument"));
+                return tl::unexpected(
+                    std::string("option --config is for serve; run takes CONFIG as its argument"));
             }
         } else if (!serve && !a.starts_with("-") && !o.config) {
             o.config = std::string(a);
         } else {
-            return tl::unexpected("unknown option '" + std::string(a) + "' (try wsprobe " + std::string(args[0]) +
-                                  " --help)");
+            return tl::unexpected("unknown option '" + std::string(a) + "' (try wsprobe " +
+                                  std::string(args[0]) + " --help)");
         }
     }
     if (!serve && !o.config && !o.help) {
@@ -186,7 +190,8 @@ tl::expected<rt::address, std::string> parse_listen(std::string_view text)
     }
     auto a = rt::address::parse(host, static_cast<std::uint16_t>(port));
     if (!a) {
-        return tl::unexpected("option --listen: '" + std::string(host) + "' is not a numeric IPv4 or IPv6 address");
+        return tl::unexpected("option --listen: '" + std::string(host) +
+                              "' is not a numeric IPv4 or IPv6 address");
     }
     return *a;
 }
@@ -203,8 +208,8 @@ fleet::tls_factory client_tls_factory()
 }
 
 // The master key when one is configured. The error names where it came from, never its bytes.
-tl::expected<std::optional<fleet::master_key>, std::string> master_key_for(const fleet::secret_sources& sources,
-                                                                          const std::optional<std::string>& file)
+tl::expected<std::optional<fleet::master_key>, std::string>
+master_key_for(const fleet::secret_sources& sources, const std::optional<std::string>& file)
 {
     auto key = fleet::load_master_key(sources, file ? std::optional<std::string_view>(*file) : std::nullopt);
     if (!key) {
@@ -242,7 +247,8 @@ int run_secret(args_t args)
         } else if (!value && !args[i].starts_with("--")) {
             value = std::string(args[i]);
         } else {
-            return usage_error("secret " + std::string(verb) + ": unexpected argument '" + std::string(args[i]) + "'");
+            return usage_error("secret " + std::string(verb) + ": unexpected argument '" +
+                               std::string(args[i]) + "'");
         }
     }
     const auto sources = fleet::process_secret_sources();
@@ -251,7 +257,8 @@ int run_secret(args_t args)
         return usage_error("secret " + std::string(verb) + ": " + key.error());
     }
     if (!*key) {
-        return usage_error("secret " + std::string(verb) + ": no master key: set WSPROBE_MASTER_KEY or give --key-file");
+        return usage_error("secret " + std::string(verb) +
+                           ": no master key: set WSPROBE_MASTER_KEY or give --key-file");
     }
     if (!value) {
         value.emplace(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -282,7 +289,8 @@ sigset_t control_signals()
 // The next control signal within `wait`, or 0.
 int next_signal(const sigset_t& set, std::chrono::milliseconds wait)
 {
-    timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1'000'000)};
+    timespec ts{static_cast<time_t>(wait.count() / 1000),
+                static_cast<long>((wait.count() % 1000) * 1'000'000)};
     const int sig = ::sigtimedwait(&set, nullptr, &ts);
     return sig > 0 ? sig : 0;
 }
@@ -335,7 +343,8 @@ void reload(fleet_session& s, fleet::fleet_runner& runner, bool serve)
     auto loaded = s.load(serve);
     if (!loaded) {
         runner.count_reload(false);
-        std::fprintf(stderr, "wsprobe: reload refused, the running configuration is kept:\n%s", loaded.error().c_str());
+        std::fprintf(stderr, "wsprobe: reload refused, the running configuration is kept:\n%s",
+                     loaded.error().c_str());
         return;
     }
     runner.count_reload(true);
@@ -391,7 +400,8 @@ int run_fleet(args_t args, bool serve)
         }
         auto l = rt::listener::open(*addr, 1024);
         if (!l) {
-            return usage_error("cannot listen on " + *s.opts.listen + ": " + std::string(l.error().describe()));
+            return usage_error("cannot listen on " + *s.opts.listen + ": " +
+                               std::string(l.error().describe()));
         }
         listener.emplace(std::move(*l));
         print_listening(listener->local());
@@ -425,7 +435,8 @@ int run_fleet(args_t args, bool serve)
         auto runner = fleet::fleet_runner::start(ro, &why);
         if (!runner) {
             ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-            return usage_error("cannot start the io_uring runtime: " + (why.empty() ? std::string(runner.error().describe()) : why));
+            return usage_error("cannot start the io_uring runtime: " +
+                               (why.empty() ? std::string(runner.error().describe()) : why));
         }
         (*runner)->set_modules(initial.modules);
         s.running = initial.checks;

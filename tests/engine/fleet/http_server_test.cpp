@@ -10,8 +10,8 @@
 
 #include <atomic>
 #include <random>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "engine/fleet/detail/fleet_state.h"
 #include "engine/fleet/http_server.h"
@@ -52,11 +52,11 @@ TEST(http_query, parameters_by_name_first_wins_and_absent_is_empty)
 
 TEST(http_query, probe_budget_stays_below_the_scrape_timeout)
 {
-    using wsp::fleet::detail::probe_budget;
     using std::chrono::milliseconds;
+    using wsp::fleet::detail::probe_budget;
     EXPECT_EQ(probe_budget(std::nullopt, milliseconds(20000)), milliseconds(20000));
     EXPECT_EQ(probe_budget("10", milliseconds(20000)), milliseconds(9500));
-    EXPECT_EQ(probe_budget("10", milliseconds(3000)), milliseconds(3000)); // the module's is lower
+    EXPECT_EQ(probe_budget("10", milliseconds(3000)), milliseconds(3000));  // the module's is lower
     EXPECT_EQ(probe_budget("0.8", milliseconds(20000)), milliseconds(400)); // half when offset eats it
     EXPECT_EQ(probe_budget("0.1", milliseconds(20000)), milliseconds(100)); // floor
     EXPECT_EQ(probe_budget("abc", milliseconds(20000)), milliseconds(20000));
@@ -129,7 +129,8 @@ protected:
             GTEST_SKIP() << "io_uring unavailable: " << why;
         }
         cluster_ = std::move(*c);
-        site_ = std::make_unique<wsp::fleet::http_site>(*listener_, wsp::fleet::http_handler{&echo_handler, nullptr});
+        site_ = std::make_unique<wsp::fleet::http_site>(*listener_,
+                                                        wsp::fleet::http_handler{&echo_handler, nullptr});
         ASSERT_TRUE(cluster_->spawn(0, run_site(site_.get(), &finished_)));
         port_ = listener_->local().port();
     }
@@ -161,7 +162,8 @@ protected:
 
 TEST_F(http_server, answers_a_get_with_the_handler_reply_and_closes)
 {
-    const std::string r = round_trip(port_, "GET /probe?target=ws%3A%2F%2Fa%2F&x=1 HTTP/1.1\r\nHost: h\r\nX-Test: yes\r\n\r\n");
+    const std::string r =
+        round_trip(port_, "GET /probe?target=ws%3A%2F%2Fa%2F&x=1 HTTP/1.1\r\nHost: h\r\nX-Test: yes\r\n\r\n");
     EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
     EXPECT_NE(r.find("Connection: close\r\n"), std::string::npos);
     EXPECT_NE(r.find("Content-Length: 22\r\n"), std::string::npos) << r;
@@ -195,11 +197,12 @@ TEST_F(http_server, a_request_split_into_bytes_is_parsed_whole)
 
 TEST_F(http_server, refuses_what_it_cannot_parse_with_400_and_other_methods_with_405)
 {
-    for (const std::string& bad :
-         {std::string("GARBAGE\r\n\r\n"), std::string("GET /x HTTP/2.0\r\n\r\n"), std::string("GET /x HTTP/1.1\r\nNo Colon\r\n\r\n"),
-          std::string("GET /x HTTP/1.1\r\n Folded: x\r\n\r\n"), std::string("GET /x HTTP/1.1\r\nA: \x01\r\n\r\n"),
-          std::string("GET /x HTTP/1.1\r\nA: b\rc\r\n\r\n"), std::string(17000, 'a'),
-          std::string("GET /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")}) {
+    for (const std::string& bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET /x HTTP/2.0\r\n\r\n"),
+                                   std::string("GET /x HTTP/1.1\r\nNo Colon\r\n\r\n"),
+                                   std::string("GET /x HTTP/1.1\r\n Folded: x\r\n\r\n"),
+                                   std::string("GET /x HTTP/1.1\r\nA: \x01\r\n\r\n"),
+                                   std::string("GET /x HTTP/1.1\r\nA: b\rc\r\n\r\n"), std::string(17000, 'a'),
+                                   std::string("GET /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")}) {
         const std::string r = round_trip(port_, bad);
         EXPECT_EQ(r.rfind("HTTP/1.1 400 ", 0), 0u) << "for " << bad.substr(0, 30) << ": " << r;
     }
