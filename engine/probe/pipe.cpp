@@ -123,6 +123,12 @@ rt::task<pipe_read> byte_pipe::recv(rt::deadline until)
     }
 }
 
+const std::string& byte_pipe::tls_failure_text() const noexcept
+{
+    static const std::string none;
+    return tls_ != nullptr ? tls_->failure_text() : none;
+}
+
 rt::task<void> byte_pipe::send_close_notify(rt::deadline until)
 {
     if (tls_ != nullptr) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "engine/runtime/clock.h"
 #include "engine/runtime/ops.h"
@@ -49,6 +50,8 @@ public:
     [[nodiscard]] rt::task<void> send_close_notify(rt::deadline until);
 
     [[nodiscard]] bool secure() const noexcept { return tls_ != nullptr; }
+    // The TLS session's sentence for its failure ("" for plain TCP or no failure).
+    [[nodiscard]] const std::string& tls_failure_text() const noexcept;
 
 private:
     [[nodiscard]] rt::task<rt::io_result> flush(rt::deadline until);

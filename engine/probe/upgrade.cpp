@@ -128,6 +128,12 @@ rt::task<bool> upgrade(attempt& a, byte_pipe& pipe, conn_buffers* buf,
             } else if (chunk.error == rt::errc::timeout) {
                 a.res.fail(phase::upgrade, errc::upgrade_timeout,
                            "No response to the upgrade request within " + ms_text(spec.timeouts.upgrade) + got);
+            } else if (chunk.error.module() == "tls") {
+                // TLS 1.3: the client's handshake completes before the server judges its
+                // certificate, so a refusal (certificate_required) arrives with the first read.
+                // It is a TLS failure, reported as one.
+                const std::string& why = pipe.tls_failure_text();
+                a.res.fail(phase::tls, chunk.error, why.empty() ? std::string(chunk.error.describe()) : why);
             } else {
                 a.res.fail(phase::upgrade, errc::reset_during_upgrade,
                            "The connection was reset during the upgrade" + got + " (" +

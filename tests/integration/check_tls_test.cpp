@@ -153,11 +153,13 @@ TEST_F(check_tls, tls12_only_is_up_unless_tls13_is_required)
 TEST_F(check_tls, mtls_needs_the_client_certificate)
 {
     // TLS 1.3 (RFC 8446 §4.4.2.4): the client's handshake completes before the server checks
-    // its certificate, so the certificate_required alert may surface after the TLS phase.
+    // its certificate; the certificate_required alert arrives with the first read and is still
+    // reported as a TLS failure.
     auto without = check_trusting(lab_->url("mtls", "/echo"));
     ASSERT_TRUE(without->parsed) << without->context();
     EXPECT_EQ(without->status(), "down") << without->context();
-    EXPECT_TRUE(without->phase() == "tls" || without->phase() == "upgrade") << without->context();
+    EXPECT_EQ(without->phase(), "tls") << without->context();
+    EXPECT_EQ(without->code(), "client_certificate_required") << without->context();
     EXPECT_NE(without->message().find("client certificate"), std::string::npos) << without->message();
     EXPECT_EQ(without->run.exit_code, 2);
 
