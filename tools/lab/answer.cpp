@@ -137,6 +137,10 @@ void upgrade(answer& a, std::vector<std::uint8_t>& out, const scenario& sc, cons
             offered = first_offered_subprotocol(h->value);
         }
     }
+    if (sc.kind == scenario_kind::app && sc.app) {
+        const http1::header* h = http1::find_header(up.headers, "Sec-WebSocket-Protocol");
+        offered = select_app_subprotocol(*sc.app, h != nullptr ? h->value : std::string_view());
+    }
     const auto accept = http1::compute_accept(up.key);
     switch (sc.kind) {
     case scenario_kind::bad_accept: {
@@ -191,6 +195,10 @@ void upgrade(answer& a, std::vector<std::uint8_t>& out, const scenario& sc, cons
     case scenario_kind::silent: a.mode = ws_mode::silent; break;
     case scenario_kind::blackhole: a.mode = ws_mode::discard; break;
     case scenario_kind::drop_after_upgrade: a.mode = ws_mode::drop_on_first; break;
+    case scenario_kind::app:
+        a.mode = ws_mode::app;
+        a.app = sc.app;
+        break;
     case scenario_kind::slow_upgrade: a.delay_before_ms = sc.ms; break;
     case scenario_kind::slow_echo: a.reply_delay_ms = sc.ms; break;
     case scenario_kind::idle_kill:

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <optional>
 #include <vector>
 
 #include "proto/error.h"
@@ -26,6 +27,7 @@ enum class ws_mode : std::uint8_t {
     silent = 2,        // never read, never send, until the hold bound
     discard = 3,       // read and drop everything, never answer, until EOF or the hold bound
     drop_on_first = 4, // FIN without a close frame as soon as the first client frame starts
+    app = 5,           // an app_server (apps.h) answers each message
 };
 
 struct answer {
@@ -40,6 +42,7 @@ struct answer {
     std::uint32_t kill_after_ms = 0;
     std::string_view method;           // for the log line: views into the head, "-" if unparsed
     std::string_view path;             // the target without its query (queries may carry secrets)
+    std::optional<app_route> app;      // ws_mode::app: the protocol and fault
 };
 
 // Answers a complete request head (`head` holds exactly the head bytes). Writes the bytes to send

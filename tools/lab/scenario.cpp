@@ -118,6 +118,9 @@ std::optional<scenario> route(std::string_view target)
         s.kind = scenario_kind::reset_handshake;
     } else if (path == "/drop") {
         s.kind = scenario_kind::drop_after_upgrade;
+    } else if (auto a = route_app(target)) {
+        s.kind = scenario_kind::app;
+        s.app = std::move(*a);
     } else {
         return std::nullopt;
     }
@@ -147,6 +150,7 @@ std::string_view to_string(scenario_kind kind) noexcept
     case scenario_kind::malformed_frame: return "malformed_frame";
     case scenario_kind::reset_handshake: return "reset";
     case scenario_kind::drop_after_upgrade: return "drop";
+    case scenario_kind::app: return "app";
     }
     return "unknown";
 }
@@ -172,7 +176,8 @@ std::string describe_routes()
            "/oversized-frame           101, then a frame header claiming 2^62 bytes\n"
            "/malformed-frame           101, then a frame with reserved bits and a mask\n"
            "/reset                     reads the request, then resets the connection\n"
-           "/drop                      101, then drops TCP on the first message\n";
+           "/drop                      101, then drops TCP on the first message\n" +
+           describe_app_routes();
 }
 
 } // namespace wsp::lab

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/lab/apps.h"
+
 namespace wsp::lab {
 
 enum class scenario_kind : std::uint8_t {
@@ -30,6 +32,7 @@ enum class scenario_kind : std::uint8_t {
     malformed_frame = 16,  // after the 101 sends a frame with reserved bits set and a masked payload
     reset_handshake = 17,  // reads the request, then resets the connection (RST, no response)
     drop_after_upgrade = 18, // 101, then TCP close with no close frame on the first message
+    app = 19,               // /app/<protocol>?fault=...: an app-protocol server (apps.h)
 };
 
 struct scenario {
@@ -44,6 +47,7 @@ struct scenario {
     // `?subprotocol=first` on any path that answers a healthy 101: select the client's first
     // offered subprotocol instead of none.
     bool first_subprotocol = false;
+    std::optional<app_route> app; // scenario_kind::app
 };
 
 // The scenario's stable name ("echo", "status", "close_after_upgrade", ...), for logs.

@@ -14,6 +14,7 @@
 #include "engine/runtime/ops.h"
 #include "http1/parser.h"
 #include "tools/lab/answer.h"
+#include "tools/lab/apps.h"
 #include "tools/lab/log.h"
 #include "tools/lab/tls_pipe.h"
 #include "ws/decoder.h"
@@ -130,6 +131,7 @@ struct ws_params {
     std::uint32_t reply_delay_ms = 0;
     rt::deadline kill_at = rt::deadline::never();  // idle-kill: FIN without a close frame
     rt::deadline give_up = rt::deadline::never();  // await_close: stop waiting for the client
+    std::optional<app_route> app;                  // ws_mode::app
 };
 
 enum class ws_exit : std::uint8_t {
@@ -152,6 +154,30 @@ std::span<const std::uint8_t> frame_in_place(std::vector<std::uint8_t>& msg, ws:
     return std::span<const std::uint8_t>(msg).subspan(at);
 }
 
+enum class app_next : std::uint8_t { go_on = 0, close_first = 1, abort = 2 };
+
+// Sends an app server's reaction; a close turns the connection into await_close, a drop ends it.
+template <class Pipe>
+rt::task<app_next> app_react(session_env* env, Pipe* pipe, ws_params* p, app_reaction r, std::vector<std::uint8_t>* out)
+{
+    out->clear();
+    append_reaction_frames(r, *out);
+    if (!out->empty()) {
+        const bool sent = co_await send_bytes(env, pipe, *out);
+        if (!sent) {
+            co_return app_next::abort;
+        }
+    }
+    if (r.drop) {
+        co_return app_next::close_first;
+    }
+    if (r.close) {
+        p->mode = ws_mode::await_close;
+        p->give_up = rt::deadline::after(env->limits.close_timeout);
+    }
+    co_return app_next::go_on;
+}
+
 template <class Pipe>
 rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, pooled_buffer leftover,
                                   std::size_t offset)
@@ -165,6 +191,18 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
     std::optional<chunk_type> current;
     std::array<std::uint8_t, 2 + ws::max_control_payload> control{};
     std::span<std::uint8_t> in = std::span(leftover.bytes()).subspan(offset);
+    std::optional<app_server> app;
+    std::vector<std::uint8_t> app_out;
+    if (p.mode == ws_mode::app && p.app) {
+        app.emplace(*p.app);
+        const app_next n = co_await app_react(env, pipe, &p, app->on_open(), &app_out);
+        if (n == app_next::abort) {
+            co_return ws_exit::abort;
+        }
+        if (n == app_next::close_first) {
+            co_return ws_exit::close_first;
+        }
+    }
     for (;;) {
         auto r = dec.next(in);
         if (!r) {
@@ -215,17 +253,32 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             if (p.mode == ws_mode::drop_on_first) {
                 co_return ws_exit::close_first;
             }
-            if (p.mode == ws_mode::echo && !msg.held()) {
+            if ((p.mode == ws_mode::echo || p.mode == ws_mode::app) && !msg.held()) {
                 msg = env->pool->take();
                 msg.bytes().resize(reply_header_room);
             }
             break;
         case ws::event_kind::payload:
-            if (p.mode == ws_mode::echo) {
+            if (p.mode == ws_mode::echo || p.mode == ws_mode::app) {
                 msg.bytes().insert(msg.bytes().end(), ev.payload.begin(), ev.payload.end());
             }
             break;
         case ws::event_kind::message_end:
+            if (p.mode == ws_mode::app && app) {
+                const auto& b = msg.bytes();
+                const std::string_view data(reinterpret_cast<const char*>(b.data()) + reply_header_room,
+                                            b.size() - reply_header_room);
+                app_reaction reaction = app->on_message(ev.op == ws::opcode::binary, data);
+                msg.release();
+                const app_next n = co_await app_react(env, pipe, &p, std::move(reaction), &app_out);
+                if (n == app_next::abort) {
+                    co_return ws_exit::abort;
+                }
+                if (n == app_next::close_first) {
+                    co_return ws_exit::close_first;
+                }
+                break;
+            }
             if (p.mode == ws_mode::echo) {
                 env->counters->messages.fetch_add(1, std::memory_order_relaxed);
                 const auto frame = frame_in_place(msg.bytes(), ev.op);
@@ -247,7 +300,7 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
             if (p.mode == ws_mode::await_close && ev.op == ws::opcode::close) {
                 co_return ws_exit::close_first;
             }
-            if (p.mode != ws_mode::echo || ev.op == ws::opcode::pong) {
+            if ((p.mode != ws_mode::echo && p.mode != ws_mode::app) || ev.op == ws::opcode::pong) {
                 break;
             }
             if (ev.op == ws::opcode::ping) {
@@ -411,6 +464,7 @@ rt::task<upgrade_plan> handshake(session_env* env, Pipe* pipe)
     plan.upgraded = true;
     plan.params.mode = a.mode;
     plan.params.reply_delay_ms = a.reply_delay_ms;
+    plan.params.app = a.app;
     if (a.kill) {
         plan.params.kill_at = rt::deadline::after(std::chrono::milliseconds(a.kill_after_ms));
     }
