@@ -108,8 +108,10 @@ void fail_message_read(attempt& a, ws_state& st, phase p, const message_state& m
 {
     fail_read(a, st, p, m.end, since_upgrade_ns, timeout);
     if (m.end.what == read_outcome::kind::error && m.end.error == rt::errc::timeout) {
-        a.res.sentence = "No " + std::string(waiting_for) + " within " + ms_text(timeout) +
-                         (m.buf.empty() ? std::string() : "; last message: \"" + printable_preview(m.buf) + "\"");
+        const std::string sentence =
+            "No " + std::string(waiting_for) + " within " + ms_text(timeout) +
+            (m.buf.empty() ? std::string() : "; last message: \"" + printable_preview(m.buf) + "\"");
+        a.res.fail(p, p == phase::app_init ? wsp::error(errc::app_init_timeout) : wsp::error(errc::rtt_timeout), sentence);
     }
 }
 

@@ -25,6 +25,7 @@ std::string_view name(std::uint16_t c) noexcept
     case errc::tls_timeout: return "tls_timeout";
     case errc::tls_connection_failed: return "tls_connection_failed";
     case errc::address_blocked: return "address_blocked";
+    case errc::app_init_timeout: return "app_init_timeout";
     }
     return "unknown";
 }
@@ -52,6 +53,7 @@ wsp::failure_class classify(std::uint16_t c) noexcept
     case errc::tls_timeout: return fc::timeout;
     case errc::tls_connection_failed: return fc::peer_closed;
     case errc::address_blocked: return fc::blocked;
+    case errc::app_init_timeout: return fc::timeout;
     }
     return fc::internal;
 }
@@ -78,6 +80,7 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::tls_timeout: return "TLS handshake timed out";
     case errc::tls_connection_failed: return "connection failed during the TLS handshake";
     case errc::address_blocked: return "address refused by the SSRF guard";
+    case errc::app_init_timeout: return "the app protocol's init was not answered in time";
     }
     return "unknown error";
 }

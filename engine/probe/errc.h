@@ -28,6 +28,7 @@ enum class errc : std::uint16_t {
     tls_timeout = 16,           // the TLS handshake did not complete in time
     tls_connection_failed = 17, // TCP failed during the TLS handshake
     address_blocked = 18,       // the address guard (SSRF protection) refused the target
+    app_init_timeout = 19,      // the app protocol's init was not answered in time
 };
 
 [[nodiscard]] const wsp::error_domain& domain_of(errc) noexcept;

@@ -108,7 +108,7 @@ TEST_F(check_apps, graphql_transport_ws)
     }
     expect_down({url("/app/graphql-transport-ws?fault=silent"), "--app", "graphql-transport-ws",
                  "--app-init-timeout", "300ms", "--close-timeout", "200ms"},
-                {"down", "app_init", "rtt_timeout", {"graphql-transport-ws init answer", "300 ms"}});
+                {"down", "app_init", "app_init_timeout", {"graphql-transport-ws init answer", "300 ms"}});
 }
 
 TEST_F(check_apps, graphql_ws)
