@@ -413,6 +413,9 @@ int run_fleet(args_t args, bool serve)
             return usage_error("cannot open --output " + s.opts.output);
         }
     }
+    // A reader that goes away (`wsprobe run | head`) shows up as write errors and dropped lines,
+    // not as a SIGPIPE that kills every check in flight.
+    ::signal(SIGPIPE, SIG_IGN);
     const sigset_t sigs = control_signals();
     sigset_t old_mask;
     ::pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
