@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/net_util.h"
 
 namespace {
 
@@ -19,38 +20,6 @@ using namespace wsp::test;
 
 const char* const mosquitto_bin = "/usr/sbin/mosquitto";
 const char* const mosquitto_passwd_bin = "/usr/bin/mosquitto_passwd";
-
-std::uint16_t unused_port()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-    ::close(fd);
-    return ok ? ntohs(a.sin_port) : 0;
-}
-
-bool port_open(std::uint16_t port, std::chrono::milliseconds timeout)
-{
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(fd);
-        if (ok) {
-            return true;
-        }
-        ::usleep(20'000);
-    }
-    return false;
-}
 
 std::string read_text(const std::filesystem::path& p)
 {
@@ -75,8 +44,8 @@ public:
         if (make_passwd.wait(10s).value_or(-1) != 0) {
             throw std::runtime_error("mosquitto_passwd failed: " + make_passwd.err());
         }
-        plain_port_ = unused_port();
-        ws_port_ = unused_port();
+        plain_port_ = free_port();
+        ws_port_ = free_port();
         const auto conf = dir_ / "mosquitto.conf";
         std::ofstream c(conf);
         // `user root`: mosquitto started as root would otherwise switch to the mosquitto user and
@@ -94,7 +63,7 @@ public:
           << "protocol websockets\n";
         c.close();
         proc_ = std::make_unique<child_process>(std::vector<std::string>{mosquitto_bin, "-c", conf.string()});
-        if (!port_open(ws_port_, 10s)) {
+        if (!wait_for_port(ws_port_, 10s)) {
             throw std::runtime_error("mosquitto did not open its WebSocket listener; log: " + log() +
                                      " stderr: " + proc_->err());
         }

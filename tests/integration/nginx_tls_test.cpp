@@ -10,42 +10,11 @@
 #include <fstream>
 
 #include "tests/integration/tls_harness.h"
+#include "tests/integration/net_util.h"
 
 namespace {
 
 using namespace wsp::test;
-
-std::uint16_t unused_port()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-bool port_accepts(std::uint16_t port, std::chrono::milliseconds timeout)
-{
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(fd);
-        if (ok) {
-            return true;
-        }
-        ::usleep(20'000);
-    }
-    return false;
-}
 
 TEST(nginx_tls_interop, terminates_tls_and_proxies_the_upgrade_to_the_lab)
 {
@@ -54,7 +23,7 @@ TEST(nginx_tls_interop, terminates_tls_and_proxies_the_upgrade_to_the_lab)
         GTEST_SKIP() << "nginx is not installed (tools/scripts/setup.sh --test installs it)";
     }
     tls_lab lab;
-    const auto port = unused_port();
+    const auto port = free_port();
     char tmpl[] = "/tmp/wsprobe-nginx-tls-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     const std::filesystem::path dir(tmpl);
@@ -87,7 +56,7 @@ TEST(nginx_tls_interop, terminates_tls_and_proxies_the_upgrade_to_the_lab)
     }
     child_process server({nginx, "-e", (dir / "error.log").string(), "-p", dir.string(), "-c",
                           (dir / "nginx.conf").string(), "-g", "daemon off; master_process off;"});
-    ASSERT_TRUE(port_accepts(port, 10s)) << "nginx did not start: " << server.err();
+    ASSERT_TRUE(wait_for_port(port, 10s)) << "nginx did not start: " << server.err();
 
     const std::string url = "wss://127.0.0.1:" + std::to_string(port) + "/echo";
     auto r = check({url, "--ca", lab.file("ca.pem"), "--rtt", "echo", "--payload", "through nginx"});

@@ -1,0 +1,48 @@
+// Test support for servers started by integration tests (nginx, mosquitto, prometheus): a free
+// loopback TCP port to give them, and a bounded wait until they accept connections.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+
+namespace wsp::test {
+
+// A port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
+inline std::uint16_t free_port()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// Polls until a TCP connect to 127.0.0.1:port succeeds, or the timeout passes.
+inline bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (ok) {
+            return true;
+        }
+        ::usleep(20'000);
+    }
+    return false;
+}
+
+} // namespace wsp::test
