@@ -91,6 +91,27 @@ template <class T>
 using expected = tl::expected<T, error>;
 using tl::unexpected;
 
+// One row of a module's error table: the stable name, the class and a short description.
+struct errc_info {
+    std::string_view name;
+    failure_class cls;
+    std::string_view text;
+};
+
+// Builds an error_domain from a function mapping each errc value to its errc_info, so a module
+// writes one table instead of three lookups:
+//   constexpr auto domain = wsp::domain_from_table<errc, &info>("assert");
+template <class E, errc_info (*Info)(E) noexcept>
+[[nodiscard]] constexpr error_domain domain_from_table(std::string_view module) noexcept
+{
+    return error_domain{
+        module,
+        [](std::uint16_t c) noexcept { return Info(static_cast<E>(c)).name; },
+        [](std::uint16_t c) noexcept { return Info(static_cast<E>(c)).cls; },
+        [](std::uint16_t c) noexcept { return Info(static_cast<E>(c)).text; },
+    };
+}
+
 template <error_enum E>
 [[nodiscard]] inline tl::unexpected<error> fail(E e) noexcept
 {

@@ -10,11 +10,7 @@
 namespace wsp::proto::assertion {
 namespace {
 
-struct errc_info {
-    std::string_view name;
-    wsp::failure_class cls;
-    std::string_view text;
-};
+using wsp::errc_info;
 
 errc_info info(errc e) noexcept
 {
@@ -62,20 +58,7 @@ errc_info info(errc e) noexcept
     return {"unknown", fc::internal, "unknown error"};
 }
 
-std::string_view errc_name(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).name;
-}
-wsp::failure_class errc_class(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).cls;
-}
-std::string_view errc_describe(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).text;
-}
-
-constexpr wsp::error_domain assertion_domain{"assert", &errc_name, &errc_class, &errc_describe};
+constexpr wsp::error_domain assertion_domain = wsp::domain_from_table<errc, &info>("assert");
 
 constexpr std::size_t default_max_json = std::size_t{1} << 20;
 // libstdc++'s std::regex matcher recurses about once per character a repetition consumes (some

@@ -9,11 +9,7 @@
 namespace wsp::proto::app {
 namespace {
 
-struct errc_info {
-    std::string_view name;
-    wsp::failure_class cls;
-    std::string_view text;
-};
+using wsp::errc_info;
 
 errc_info info(errc e) noexcept
 {
@@ -78,20 +74,7 @@ errc_info info(errc e) noexcept
     return {"unknown", fc::internal, "unknown error"};
 }
 
-std::string_view errc_name(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).name;
-}
-wsp::failure_class errc_class(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).cls;
-}
-std::string_view errc_describe(std::uint16_t c) noexcept
-{
-    return info(static_cast<errc>(c)).text;
-}
-
-constexpr wsp::error_domain app_domain{"app", &errc_name, &errc_class, &errc_describe};
+constexpr wsp::error_domain app_domain = wsp::domain_from_table<errc, &info>("app");
 
 constexpr preset presets[] = {
     {"graphql-transport-ws", "graphql-transport-ws",
