@@ -32,6 +32,8 @@ using check_ptr = std::shared_ptr<const prepared_check>;
 // `/probe` modules by name (see probe_modules.h).
 using prepared_modules = std::map<std::string, check_ptr, std::less<>>;
 
+class webhook_sender;
+
 struct runner_options {
     unsigned threads = 0; // 0: one reactor per core
     rt::reactor_config reactor{};
@@ -39,6 +41,7 @@ struct runner_options {
     ssrf_policy ssrf;
     bool once = false;                              // run each installed check once, now, and never again
     line_writer* output = nullptr;                  // JSON lines; null for none. Outlives the runner
+    webhook_sender* webhook = nullptr;              // state changes POSTed; null for none. Outlives the runner
     const rt::listener* http = nullptr;             // serve HTTP on every reactor; null for none
     std::chrono::milliseconds shutdown_grace{5000}; // running checks may finish within this
     metrics_options metrics{};

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "engine/fleet/detail/fleet_state.h"
+#include "engine/fleet/webhook.h"
 
 namespace wsp::fleet::detail {
 namespace {
@@ -215,8 +216,17 @@ void shard::finished(std::uint32_t s, const prepared_check& c, const proto::chec
         (void)out->push(render_result_event(c.check, r, unix_ns));
     }
     if (!st.retired) {
-        if (auto change = st.tracker.observe(r.status, unix_ns); change && out != nullptr) {
-            (void)out->push(render_state_change_event(c.check, *change, r));
+        if (auto change = st.tracker.observe(r.status, unix_ns); change) {
+            webhook_sender* hook = shared->opts.webhook;
+            if (out != nullptr || hook != nullptr) {
+                std::string event = render_state_change_event(c.check, *change, r);
+                if (hook != nullptr) {
+                    (void)hook->enqueue(event);
+                }
+                if (out != nullptr) {
+                    (void)out->push(std::move(event));
+                }
+            }
         }
     }
     if (shared->opts.once) {

@@ -21,6 +21,7 @@
 #include "engine/fleet/secret.h"
 #include "engine/fleet/shard.h"
 #include "engine/fleet/ssrf.h"
+#include "engine/fleet/webhook.h"
 #include "proto/json_writer.h"
 #include "tools/cli/tls_context.h"
 
@@ -49,6 +50,7 @@ result and per state change.
   --key-file FILE      master key for enc:v1: secrets (or WSPROBE_MASTER_KEY)
   --queue N            output lines held for a slow consumer before dropping (default 65536)
   --once               run every check once, now, then exit 0 up, 1 degraded, 2 down
+  --webhook URL        POST each state change's JSON to http://IP[:PORT]/PATH (3 attempts)
 SIGHUP reloads CONFIG (a bad file is refused and the running one kept); SIGINT/SIGTERM stop.
 )";
 
@@ -83,6 +85,7 @@ struct fleet_options {
     std::optional<std::string> key_file;
     std::size_t queue = 65536;
     bool once = false;
+    std::optional<std::string> webhook;
     bool help = false;
 };
 
@@ -113,7 +116,8 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
         } else if (a == "--once" && !serve) {
             o.once = true;
         } else if (a == "--shard" || a == "--threads" || a == "--output" || a == "--listen" ||
-                   a == "--allow" || a == "--key-file" || a == "--queue" || a == "--config") {
+                   a == "--allow" || a == "--key-file" || a == "--queue" || a == "--config" ||
+                   (a == "--webhook" && !serve)) {
             const auto v = value();
             if (!v) {
                 return tl::unexpected("option " + std::string(a) + " needs a value");
@@ -149,6 +153,12 @@ tl::expected<fleet_options, std::string> parse_fleet_options(args_t args, bool s
                 o.listen = std::string(*v);
             } else if (a == "--key-file") {
                 o.key_file = std::string(*v);
+            } else if (a == "--webhook") {
+                std::string why;
+                if (!fleet::parse_webhook_url(*v, &why)) {
+                    return tl::unexpected("option --webhook: " + why);
+                }
+                o.webhook = std::string(*v);
             } else if (serve) {
                 o.config = std::string(*v);
             } else {
@@ -425,7 +435,21 @@ int run_fleet(args_t args, bool serve)
         if (!serve) {
             writer.emplace(out_fd, s.opts.queue);
         }
+        // Started after the signals are blocked, so its thread inherits the mask.
+        std::unique_ptr<fleet::webhook_sender> hook;
+        if (s.opts.webhook) {
+            std::string why;
+            const auto url = fleet::parse_webhook_url(*s.opts.webhook, &why);
+            if (url) {
+                hook = fleet::webhook_sender::start(*url, fleet::webhook_options{}, s.opts.guard, s.opts.ssrf, &why);
+            }
+            if (!hook) {
+                ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+                return usage_error("option --webhook: " + why);
+            }
+        }
         fleet::runner_options ro;
+        ro.webhook = hook.get();
         ro.threads = s.opts.threads;
         ro.ssrf_guard = s.opts.guard;
         ro.ssrf = s.opts.ssrf;
@@ -460,6 +484,13 @@ int run_fleet(args_t args, bool serve)
             }
         }
         (*runner)->stop();
+        if (hook) {
+            hook->stop();
+            const fleet::webhook_counters wc = hook->counters();
+            std::fprintf(stderr, "wsprobe: webhook: %llu delivered, %llu failed, %llu dropped, %llu retries\n",
+                         static_cast<unsigned long long>(wc.delivered), static_cast<unsigned long long>(wc.failed),
+                         static_cast<unsigned long long>(wc.dropped), static_cast<unsigned long long>(wc.retries));
+        }
         if (writer) {
             writer->stop();
             report_drops(&*writer, reported);
