@@ -37,6 +37,8 @@ struct negotiated_info {
     std::optional<std::string> subprotocol;
     std::vector<std::string> extensions;
     std::optional<std::uint16_t> status; // status code the upgrade got, whatever it was
+    // Why an h2 check (--http2 prefer) ran over HTTP/1.1, e.g. "ALPN selected http/1.1".
+    std::optional<std::string> fallback_reason;
 };
 
 // What a wss:// handshake negotiated and what the server's certificate says.

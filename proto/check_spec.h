@@ -21,6 +21,10 @@ using millis = std::chrono::milliseconds;
 // WebSocket ping/pong; app: the app preset's own request/response (a WebSocket ping if it has none).
 enum class rtt_mode : std::uint8_t { none = 0, echo = 1, any = 2, ping = 3, app = 4 };
 enum class address_family : std::uint8_t { any = 0, v4 = 1, v6 = 2 };
+// RFC 8441 (WebSocket over HTTP/2 extended CONNECT). off: HTTP/1.1 only. prefer: offer h2 by ALPN
+// on wss:// and fall back to the HTTP/1.1 upgrade, reporting why. require: h2 or down.
+// prior_knowledge: h2c on ws:// without negotiation (RFC 9113 §3.3).
+enum class http2_mode : std::uint8_t { off = 0, prefer = 1, require = 2, prior_knowledge = 3 };
 
 struct header_field {
     std::string name;
@@ -58,6 +62,7 @@ struct tls_options {
     bool min_tls13 = false;               // refuse TLS 1.2
     unsigned cert_warn_days = 14;         // degraded when the chain expires within this many days
     bool resume = false;                  // keep a per-target session cache and report resumption
+    bool offer_h2 = false;                // ALPN offers "h2" before "http/1.1" (--http2 prefer|require)
 };
 
 // An app-protocol preset (--app) and its options.
@@ -83,6 +88,7 @@ struct check_spec {
     std::optional<std::string> source_address;    // bind before connect
     std::size_t max_message_size = 1 << 20;
     tls_options tls;
+    http2_mode http2 = http2_mode::off;           // --http2; set tls.offer_h2 with prefer/require
     std::optional<app_spec> app;                      // speak an application protocol after the 101
     std::vector<assertion::script_step> steps;        // --send/--expect-*/--script exchanges
     std::optional<assertion::close_code_set> expect_close; // success is the server closing so

@@ -60,6 +60,12 @@ std::string phase_detail(const check_result& r, phase p)
     }
     case phase::upgrade: {
         std::string s = r.negotiated.status ? std::to_string(*r.negotiated.status) : "";
+        if (r.negotiated.http_version == "h2") {
+            s += " over h2";
+        }
+        if (r.negotiated.fallback_reason) {
+            s += " over " + r.negotiated.http_version + " (fallback: " + *r.negotiated.fallback_reason + ")";
+        }
         if (r.negotiated.subprotocol) {
             s += ", subprotocol " + *r.negotiated.subprotocol;
         }
@@ -193,6 +199,12 @@ std::string render_json(const check_result& r)
     w.key("subprotocol");
     if (r.negotiated.subprotocol) {
         w.value(*r.negotiated.subprotocol);
+    } else {
+        w.null();
+    }
+    w.key("fallback_reason");
+    if (r.negotiated.fallback_reason) {
+        w.value(*r.negotiated.fallback_reason);
     } else {
         w.null();
     }

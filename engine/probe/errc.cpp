@@ -26,6 +26,8 @@ std::string_view name(std::uint16_t c) noexcept
     case errc::tls_connection_failed: return "tls_connection_failed";
     case errc::address_blocked: return "address_blocked";
     case errc::app_init_timeout: return "app_init_timeout";
+    case errc::h2_not_negotiated: return "h2_not_negotiated";
+    case errc::h2_settings_timeout: return "h2_settings_timeout";
     }
     return "unknown";
 }
@@ -54,6 +56,8 @@ wsp::failure_class classify(std::uint16_t c) noexcept
     case errc::tls_connection_failed: return fc::peer_closed;
     case errc::address_blocked: return fc::blocked;
     case errc::app_init_timeout: return fc::timeout;
+    case errc::h2_not_negotiated: return fc::handshake;
+    case errc::h2_settings_timeout: return fc::timeout;
     }
     return fc::internal;
 }
@@ -81,6 +85,8 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::tls_connection_failed: return "connection failed during the TLS handshake";
     case errc::address_blocked: return "address refused by the SSRF guard";
     case errc::app_init_timeout: return "the app protocol's init was not answered in time";
+    case errc::h2_not_negotiated: return "ALPN did not select h2";
+    case errc::h2_settings_timeout: return "no HTTP/2 SETTINGS from the server in time";
     }
     return "unknown error";
 }

@@ -29,6 +29,8 @@ enum class errc : std::uint16_t {
     tls_connection_failed = 17, // TCP failed during the TLS handshake
     address_blocked = 18,       // the address guard (SSRF protection) refused the target
     app_init_timeout = 19,      // the app protocol's init was not answered in time
+    h2_not_negotiated = 20,     // --http2 require, but ALPN did not select h2 (RFC 9113 §3.2)
+    h2_settings_timeout = 21,   // no HTTP/2 SETTINGS from the server in time (RFC 9113 §3.4)
 };
 
 [[nodiscard]] const wsp::error_domain& domain_of(errc) noexcept;

@@ -73,6 +73,13 @@ void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::in
                        " (RTT timeout): the upgrade succeeded but frames are not getting through");
     } else if (o.error.module() == "ws") {
         a.res.fail(p, o.error, "The server sent an invalid WebSocket frame: " + std::string(o.error.describe()));
+    } else if (o.error.module() == "h2") {
+        // RFC 8441 §5: the stream is the WebSocket; its reset or the session's GOAWAY ends it.
+        a.res.close.by = proto::closed_by::transport;
+        a.res.close.code = 1006;
+        const std::string why = a.pipe != nullptr ? a.pipe->h2_failure_text() : std::string{};
+        a.res.fail(p, o.error, (why.empty() ? std::string(o.error.describe()) : why) + ", " +
+                                   proto::format_ms(since_upgrade_ns) + " after the upgrade");
     } else {
         a.res.close.by = proto::closed_by::transport;
         a.res.close.code = 1006;

@@ -1,18 +1,22 @@
 // The probe's byte pipe: a connected socket and its receive stream, with an optional TLS session
-// in between (wss). The upgrade and frame code see plaintext only.
+// in between (wss) and an optional HTTP/2 stream on top (RFC 8441 §5: WebSocket frames ride the
+// extended CONNECT stream's DATA). The upgrade and frame code see plaintext WebSocket bytes only.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/runtime/clock.h"
 #include "engine/runtime/ops.h"
 #include "engine/runtime/recv_stream.h"
 #include "engine/runtime/socket.h"
 #include "engine/runtime/task.h"
+#include "h2/session.h"
 #include "tls/session.h"
 
 namespace wsp::probe {
@@ -23,6 +27,14 @@ struct pipe_read {
     std::span<const std::uint8_t> bytes; // valid until the next recv()
     wsp::error error;                    // rt errc (timeout, reset, ...) or tls errc
     std::int64_t stamp_ns = 0;           // reap time of the receive that produced this
+};
+
+// One HTTP/2 session event with the reap time of the bytes that produced it, or the transport's
+// eof/error (then `ev` is empty and `failure` says which).
+struct h2_read {
+    std::optional<h2::event> ev;
+    pipe_read failure;
+    std::int64_t stamp_ns = 0;
 };
 
 // Lives in the check's coroutine frame; reactor thread only.
@@ -49,12 +61,32 @@ public:
     // Best-effort close_notify (TLS only); does not wait for the peer's.
     [[nodiscard]] rt::task<void> send_close_notify(rt::deadline until);
 
+    // Runs an HTTP/2 client session over the transport (TLS or TCP); `session` must outlive the
+    // pipe. Until bind_h2_stream(), send/recv are not to be used; next_h2_event() drives it.
+    void attach_h2(h2::client_session* session) noexcept { h2_ = session; }
+    // From now on send/recv carry the payload of `stream_id`'s DATA frames (RFC 8441 §5).
+    void bind_h2_stream(std::int32_t stream_id) noexcept { stream_ = stream_id; }
+
+    // Sends everything the HTTP/2 session has queued (preface, SETTINGS, HEADERS, DATA, ...).
+    [[nodiscard]] rt::task<rt::io_result> flush_h2(rt::deadline until);
+
+    // The session's next event, receiving and feeding transport bytes as needed (and sending what
+    // the session answers). A session that rejects the peer's bytes yields an error read with
+    // h2 errc::session_error.
+    [[nodiscard]] rt::task<h2_read> next_h2_event(rt::deadline until);
+
     [[nodiscard]] bool secure() const noexcept { return tls_ != nullptr; }
+    [[nodiscard]] bool http2() const noexcept { return h2_ != nullptr; }
+    // The sentence for the last HTTP/2 failure recv() reported (stream reset, GOAWAY), "" if none.
+    [[nodiscard]] const std::string& h2_failure_text() const noexcept { return h2_failure_; }
     // The TLS session's sentence for its failure ("" for plain TCP or no failure).
     [[nodiscard]] const std::string& tls_failure_text() const noexcept;
 
 private:
     [[nodiscard]] rt::task<rt::io_result> flush(rt::deadline until);
+    [[nodiscard]] rt::task<rt::io_result> raw_send(std::span<const std::byte> plain, rt::deadline until);
+    [[nodiscard]] rt::task<pipe_read> raw_recv(rt::deadline until);
+    [[nodiscard]] rt::task<pipe_read> h2_recv(rt::deadline until);
 
     rt::reactor* r_;
     rt::socket sock_;
@@ -62,6 +94,12 @@ private:
     tls::session* tls_ = nullptr;
     rt::recv_chunk chunk_; // plain mode: the chunk whose bytes the last recv() returned
     std::array<std::byte, 16 * 1024> plain_{};
+    h2::client_session* h2_ = nullptr;
+    std::int32_t stream_ = 0;
+    std::vector<std::uint8_t> h2_out_;  // session output being sent
+    std::vector<std::uint8_t> h2_data_; // the DATA payload the last recv() returned part of
+    std::size_t h2_data_pos_ = 0;
+    std::string h2_failure_;
 };
 
 } // namespace wsp::probe

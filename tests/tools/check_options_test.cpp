@@ -150,3 +150,51 @@ TEST(check_options, help)
     EXPECT_TRUE(o->help);
     EXPECT_NE(check_usage().find("Exit code: 0 up, 1 degraded, 2 down, 3"), std::string_view::npos);
 }
+
+TEST(check_options, http2_modes_and_alpn_offer)
+{
+    using wsp::proto::http2_mode;
+    auto off = parse({"wss://h/"});
+    ASSERT_TRUE(off);
+    EXPECT_EQ(off->spec.http2, http2_mode::off);
+    EXPECT_FALSE(off->spec.tls.offer_h2);
+
+    auto prefer = parse({"wss://h/", "--http2", "prefer"});
+    ASSERT_TRUE(prefer) << prefer.error();
+    EXPECT_EQ(prefer->spec.http2, http2_mode::prefer);
+    EXPECT_TRUE(prefer->spec.tls.offer_h2);
+
+    auto require = parse({"--http2=require", "wss://h/"});
+    ASSERT_TRUE(require) << require.error();
+    EXPECT_EQ(require->spec.http2, http2_mode::require);
+    EXPECT_TRUE(require->spec.tls.offer_h2);
+
+    auto pk = parse({"ws://h/", "--http2", "prior-knowledge"});
+    ASSERT_TRUE(pk) << pk.error();
+    EXPECT_EQ(pk->spec.http2, http2_mode::prior_knowledge);
+    EXPECT_FALSE(pk->spec.tls.offer_h2);
+
+    auto plain_prefer = parse({"ws://h/", "--http2", "prefer"});
+    ASSERT_TRUE(plain_prefer) << plain_prefer.error();
+    EXPECT_FALSE(plain_prefer->spec.tls.offer_h2);
+}
+
+TEST(check_options, http2_misuse_is_a_usage_error)
+{
+    struct bad {
+        std::vector<std::string_view> args;
+        const char* words;
+    };
+    const std::vector<bad> cases = {
+        {{"wss://h/", "--http2"}, "needs a value"},
+        {{"wss://h/", "--http2", "yes"}, "off, prefer, require, prior-knowledge"},
+        {{"ws://h/", "--http2", "require"}, "needs a wss:// URL"},
+        {{"wss://h/", "--http2", "prior-knowledge"}, "for ws:// URLs"},
+    };
+    for (const auto& c : cases) {
+        auto o = parse(c.args);
+        ASSERT_FALSE(o) << c.words;
+        EXPECT_NE(o.error().find(c.words), std::string::npos) << o.error();
+    }
+    EXPECT_NE(check_usage().find("--http2 MODE"), std::string_view::npos);
+}

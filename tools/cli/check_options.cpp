@@ -265,6 +265,23 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                 return error_t("option --rtt: '" + std::string(*v) + "' is not one of none, echo, any, ping, app");
             }
             rtt_given = true;
+        } else if (a == "--http2") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            if (*v == "off") {
+                spec.http2 = proto::http2_mode::off;
+            } else if (*v == "prefer") {
+                spec.http2 = proto::http2_mode::prefer;
+            } else if (*v == "require") {
+                spec.http2 = proto::http2_mode::require;
+            } else if (*v == "prior-knowledge") {
+                spec.http2 = proto::http2_mode::prior_knowledge;
+            } else {
+                return error_t("option --http2: '" + std::string(*v) +
+                               "' is not one of off, prefer, require, prior-knowledge");
+            }
         } else if (a == "--payload") {
             auto v = rd.value();
             if (!v) {
@@ -521,6 +538,15 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             return error_t("option --app " + std::string(spec.app->preset->name) + ": " + made.error().sentence);
         }
     }
+    // RFC 8441 over TLS needs ALPN "h2" (RFC 9113 §3.2); h2c by prior knowledge is for ws:// only.
+    if (spec.http2 == proto::http2_mode::require && !spec.url.secure) {
+        return error_t("option --http2 require needs a wss:// URL (use --http2 prior-knowledge for h2c on ws://)");
+    }
+    if (spec.http2 == proto::http2_mode::prior_knowledge && spec.url.secure) {
+        return error_t("option --http2 prior-knowledge is for ws:// URLs (wss:// negotiates h2 with ALPN)");
+    }
+    spec.tls.offer_h2 = spec.url.secure &&
+                        (spec.http2 == proto::http2_mode::prefer || spec.http2 == proto::http2_mode::require);
     if (spec.tls.cert_file.has_value() != spec.tls.key_file.has_value()) {
         return error_t("options --cert and --key go together (client certificate and its private key)");
     }
@@ -557,6 +583,9 @@ TLS (wss://):
   --tls-min 1.2|1.3            lowest TLS version accepted (default 1.2)
   --cert-warn-days N           degraded when the certificate chain expires within N days (14)
   --tls-resume                 resume TLS sessions across attempts and report it
+  --http2 MODE                 RFC 8441 WebSocket over HTTP/2: off (default), prefer (offer h2 by
+                               ALPN, fall back to HTTP/1.1 and say why), require (h2 or down),
+                               prior-knowledge (h2c on ws://)
 
 App protocols:
   --app NAME                   speak NAME after the 101 and time its init as phase app_init:

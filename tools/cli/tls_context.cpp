@@ -6,7 +6,12 @@ tl::expected<tls::context, std::string> make_client_tls_context(const proto::tls
                                                                 const std::string& ciphersuites)
 {
     auto b = tls::context_builder::client();
-    b.insecure(t.insecure).alpn({"http/1.1"});
+    // RFC 7301: offered in preference order; h2 only when the check may use RFC 8441.
+    if (t.offer_h2) {
+        b.insecure(t.insecure).alpn({"h2", "http/1.1"});
+    } else {
+        b.insecure(t.insecure).alpn({"http/1.1"});
+    }
     if (t.ca_file) {
         b.ca_file(*t.ca_file);
     }

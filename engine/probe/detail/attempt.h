@@ -39,6 +39,7 @@ struct attempt {
     check_result& res;
     std::int64_t overall_end_ns;
     bool degraded = false; // a warning that lowers the verdict was recorded
+    const byte_pipe* pipe = nullptr; // the connection in use, for its TLS/HTTP/2 failure sentences
 
     [[nodiscard]] rt::deadline until(proto::millis phase_timeout) const noexcept
     {
@@ -84,6 +85,13 @@ void warn(attempt& a, std::string why, bool degrade = true);
 // frame data that arrived with the head.
 [[nodiscard]] rt::task<bool> upgrade(attempt& a, byte_pipe& pipe, conn_buffers* buf, std::int64_t connected_ns,
                                      std::size_t* leftover, std::int64_t* upgraded_ns);
+
+// h2_upgrade.cpp: the RFC 8441 upgrade over an HTTP/2 session that `session` receives and the
+// pipe then carries. fallback: --http2 prefer and the server did not enable extended CONNECT
+// (nothing recorded; the caller reconnects for HTTP/1.1). On upgraded the pipe carries the stream.
+enum class h2_outcome : std::uint8_t { upgraded = 0, failed = 1, fallback = 2 };
+[[nodiscard]] rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::client_session>* session,
+                                              std::int64_t connected_ns, std::int64_t* upgraded_ns);
 
 // exchange.cpp: frames after the upgrade.
 [[nodiscard]] ws::mask_key next_mask(http1::entropy_source& e);

@@ -1,0 +1,166 @@
+// Upgrade phase over HTTP/2 (RFC 8441): the connection preface and SETTINGS exchange, then the
+// extended CONNECT (§4-§5) and its validated 2xx. WebSocket frames then ride the stream's DATA.
+#include "engine/probe/detail/attempt.h"
+
+#include "h2/error.h"
+#include "h2/extended_connect.h"
+#include "h2/session.h"
+
+namespace wsp::probe::detail {
+namespace {
+
+// A transport failure before the upgrade completed, as the HTTP/1.1 path reports it.
+void fail_transport(attempt& a, const pipe_read& r, std::string_view waiting_for)
+{
+    if (r.what == pipe_read::kind::eof) {
+        a.res.fail(phase::upgrade, errc::closed_before_response,
+                   "The server closed the connection while wsprobe waited for " + std::string(waiting_for));
+    } else if (r.error.module() == "h2") {
+        a.res.fail(phase::upgrade, r.error,
+                   "The server's HTTP/2 bytes were rejected while waiting for " + std::string(waiting_for) + " (" +
+                       std::string(r.error.describe()) + ")");
+    } else {
+        a.res.fail(phase::upgrade, errc::reset_during_upgrade,
+                   "The connection failed while waiting for " + std::string(waiting_for) + " (" +
+                       std::string(r.error.describe()) + ")");
+    }
+}
+
+} // namespace
+
+rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::client_session>* session,
+                                std::int64_t connected_ns, std::int64_t* upgraded_ns)
+{
+    const auto& spec = a.spec;
+    auto made = h2::client_session::create();
+    if (!made) {
+        a.res.fail(phase::upgrade, made.error(), "Could not start an HTTP/2 session");
+        co_return h2_outcome::failed;
+    }
+    session->emplace(std::move(*made));
+    pipe.attach_h2(&**session);
+    const rt::deadline until = a.until(spec.timeouts.upgrade);
+
+    // RFC 9113 §3.4: the preface and our SETTINGS, then the server's SETTINGS (RFC 8441 §3).
+    for (;;) {
+        auto r = co_await pipe.next_h2_event(until);
+        if (!r.ev) {
+            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+            if (r.failure.what == pipe_read::kind::error && r.failure.error == rt::errc::timeout) {
+                a.res.fail(phase::upgrade, errc::h2_settings_timeout,
+                           "No HTTP/2 SETTINGS from the server within " + ms_text(spec.timeouts.upgrade));
+            } else {
+                fail_transport(a, r.failure, "the server's HTTP/2 SETTINGS");
+            }
+            co_return h2_outcome::failed;
+        }
+        if (r.ev->kind == h2::event_kind::settings) {
+            break;
+        }
+        if (r.ev->kind == h2::event_kind::goaway) {
+            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+            a.res.fail(phase::upgrade, h2::errc::goaway, h2::describe_goaway(*r.ev));
+            co_return h2_outcome::failed;
+        }
+    }
+    // RFC 8441 §3: extended CONNECT only after ENABLE_CONNECT_PROTOCOL=1.
+    if ((*session)->peer_connect_protocol() != 1) {
+        if (spec.http2 == proto::http2_mode::prefer) {
+            co_return h2_outcome::fallback;
+        }
+        a.res.set_duration(phase::upgrade, rt::mono_now() - connected_ns);
+        a.res.fail(phase::upgrade, h2::errc::connect_protocol_not_enabled,
+                   "The server speaks HTTP/2 but did not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so "
+                   "WebSockets over HTTP/2 (RFC 8441) are not available; browsers fall back to HTTP/1.1");
+        co_return h2_outcome::failed;
+    }
+
+    const std::string authority = spec.url.authority();
+    h2::connect_request req;
+    req.scheme = spec.url.secure ? "https" : "http";
+    req.authority = authority;
+    req.path = spec.url.target;
+    req.subprotocols.assign(spec.subprotocols.begin(), spec.subprotocols.end());
+    std::string extensions;
+    for (const auto& e : spec.extensions) {
+        extensions += extensions.empty() ? e : ", " + e;
+    }
+    req.extensions = extensions;
+    req.origin = spec.origin ? std::string_view(*spec.origin) : std::string_view{};
+    for (const auto& h : spec.headers) {
+        req.headers.push_back({h.name, h.value});
+    }
+    auto opened = (*session)->open_websocket(req);
+    if (!opened) {
+        a.res.fail(phase::upgrade, opened.error(),
+                   "Could not send the extended CONNECT: " + std::string(opened.error().describe()));
+        co_return h2_outcome::failed;
+    }
+    const std::int32_t stream = *opened;
+    if (a.env.transcript) {
+        a.res.transcript += "> :method CONNECT\n> :protocol websocket\n> :scheme " + std::string(req.scheme) +
+                            "\n> :authority " + authority + "\n> :path " + spec.url.target + "\n";
+    }
+    for (;;) {
+        auto r = co_await pipe.next_h2_event(until);
+        if (!r.ev) {
+            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+            if (r.failure.what == pipe_read::kind::error && r.failure.error == rt::errc::timeout) {
+                a.res.fail(phase::upgrade, errc::upgrade_timeout,
+                           "No response to the extended CONNECT within " + ms_text(spec.timeouts.upgrade));
+            } else {
+                fail_transport(a, r.failure, "the extended CONNECT response");
+            }
+            co_return h2_outcome::failed;
+        }
+        const h2::event& ev = *r.ev;
+        if (ev.kind == h2::event_kind::goaway && (ev.local || ev.last_stream_id < stream || ev.error_code != 0)) {
+            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+            a.res.fail(phase::upgrade, ev.local ? h2::errc::session_error : h2::errc::goaway,
+                       h2::describe_goaway(ev));
+            co_return h2_outcome::failed;
+        }
+        if (ev.stream_id != stream) {
+            continue;
+        }
+        if (ev.kind == h2::event_kind::stream_reset || ev.kind == h2::event_kind::stream_closed) {
+            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+            a.res.fail(phase::upgrade, h2::errc::stream_reset, h2::describe_reset(ev.error_code) +
+                                                                   " instead of answering the extended CONNECT");
+            co_return h2_outcome::failed;
+        }
+        if (ev.kind != h2::event_kind::headers) {
+            continue;
+        }
+        const auto status = h2::status_of(ev);
+        if (status && *status >= 100 && *status < 200) {
+            continue; // RFC 9113 §8.1: interim responses precede the final one
+        }
+        a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
+        if (status) {
+            a.res.negotiated.status = static_cast<std::uint16_t>(*status);
+        }
+        if (a.env.transcript && status) {
+            a.res.transcript += "< :status " + std::to_string(*status) + "\n";
+        }
+        const std::string_view asserted =
+            spec.expect_subprotocol ? std::string_view(*spec.expect_subprotocol) : std::string_view{};
+        auto checked = h2::validate_connect_response(ev, req, asserted);
+        if (!checked) {
+            a.res.fail(phase::upgrade, checked.error().code, checked.error().message);
+            co_return h2_outcome::failed;
+        }
+        if (!checked->subprotocol.empty()) {
+            a.res.negotiated.subprotocol = checked->subprotocol;
+        }
+        if (!checked->extensions.empty()) {
+            a.res.negotiated.extensions.push_back(checked->extensions);
+        }
+        a.res.negotiated.http_version = "h2";
+        pipe.bind_h2_stream(stream);
+        *upgraded_ns = r.stamp_ns;
+        co_return h2_outcome::upgraded;
+    }
+}
+
+} // namespace wsp::probe::detail
