@@ -1,5 +1,10 @@
-// The webhook's sans-I/O parts: http:// URL parsing, the POST request bytes, the status line.
+// The webhook's sans-I/O parts (http:// URL parsing, the POST request bytes, the status line) and
+// the sender's bookkeeping: the SSRF guard, the bounded queue and failures after the last attempt.
 #include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "engine/fleet/webhook.h"
 
@@ -70,6 +75,59 @@ TEST(webhook_status, reads_the_code_waits_for_more_and_refuses_garbage)
     EXPECT_EQ(parse_webhook_status("HTTP/1.1 2x0 OK"), -1);
     EXPECT_EQ(parse_webhook_status("HTTP/1.1 099 OK"), -1);
     EXPECT_EQ(parse_webhook_status("HTTP/1.1  200 OK"), -1);
+}
+
+TEST(webhook_sender, the_ssrf_policy_judges_the_receiver_address)
+{
+    const auto u = parse_webhook_url("http://127.0.0.1:9/h");
+    ASSERT_TRUE(u);
+    wsp::fleet::ssrf_policy deny;
+    deny.deny_private = true;
+    std::string why;
+    EXPECT_EQ(wsp::fleet::webhook_sender::start(*u, {}, true, deny, &why), nullptr);
+    EXPECT_NE(why.find("127.0.0.1"), std::string::npos) << why;
+    const auto meta = parse_webhook_url("http://169.254.169.254/h");
+    ASSERT_TRUE(meta);
+    why.clear();
+    EXPECT_EQ(wsp::fleet::webhook_sender::start(*meta, {}, true, {}, &why), nullptr);
+    EXPECT_FALSE(why.empty());
+}
+
+TEST(webhook_sender, drops_beyond_the_queue_bound_and_counts_unreachable_receivers_as_failed)
+{
+    // A loopback port with nobody listening: every attempt is refused.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    ::close(fd);
+    const auto u = parse_webhook_url("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/h");
+    ASSERT_TRUE(u);
+    wsp::fleet::webhook_options o;
+    o.max_pending = 1;
+    o.backoff = {std::chrono::milliseconds(5), std::chrono::milliseconds(5)};
+    o.attempt_timeout = std::chrono::milliseconds(2000);
+    o.drain_limit = std::chrono::milliseconds(5000);
+    std::string why;
+    auto s = wsp::fleet::webhook_sender::start(*u, o, true, {}, &why);
+    if (!s) {
+        GTEST_SKIP() << "io_uring unavailable: " << why;
+    }
+    std::size_t accepted = 0;
+    for (int i = 0; i < 20; ++i) {
+        accepted += s->enqueue(R"({"event":"state_change"})") ? 1 : 0;
+    }
+    s->stop();
+    EXPECT_FALSE(s->enqueue("{}")) << "nothing is queued after stop";
+    const auto c = s->counters();
+    EXPECT_GE(c.dropped, 1u);
+    EXPECT_EQ(c.dropped, 20u - accepted + 1u);
+    EXPECT_EQ(c.delivered, 0u);
+    EXPECT_EQ(c.failed, accepted);
+    EXPECT_EQ(c.retries, 2u * accepted);
 }
 
 } // namespace
