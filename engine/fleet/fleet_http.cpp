@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "engine/fleet/webhook.h"
 #include "engine/fleet/detail/fleet_state.h"
 #include "engine/fleet/probe_modules.h"
 #include "proto/url.h"
@@ -99,6 +100,17 @@ rt::task<http_reply> handle_http(void* ctx, http_request req)
                       "wsprobe_output_lines_dropped_total ";
             r.body += std::to_string(out->dropped());
             r.body += '\n';
+        }
+        if (const webhook_sender* hook = sh->shared->opts.webhook) {
+            const webhook_counters c = hook->counters();
+            r.body += "# HELP wsprobe_webhook_deliveries_total State-change webhook deliveries by result.\n"
+                      "# TYPE wsprobe_webhook_deliveries_total counter\n";
+            r.body += "wsprobe_webhook_deliveries_total{result=\"delivered\"} " + std::to_string(c.delivered) + "\n";
+            r.body += "wsprobe_webhook_deliveries_total{result=\"failed\"} " + std::to_string(c.failed) + "\n";
+            r.body += "wsprobe_webhook_deliveries_total{result=\"dropped\"} " + std::to_string(c.dropped) + "\n";
+            r.body += "# HELP wsprobe_webhook_retries_total Webhook attempts after the first.\n"
+                      "# TYPE wsprobe_webhook_retries_total counter\n";
+            r.body += "wsprobe_webhook_retries_total " + std::to_string(c.retries) + "\n";
         }
         co_return r;
     }
