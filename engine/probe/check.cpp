@@ -49,7 +49,7 @@ rt::task<void> run_connection(attempt& a, const address_list& addrs, bool try_h2
         co_return;
     }
     res->negotiated.http_version = "http/1.1";
-    auto buf = std::make_unique<conn_buffers>();
+    const conn_buffer_lease buf;
     ws_state st;
     {
         rt::recv_stream rs(*a.env.reactor, conn.sock);
@@ -97,8 +97,8 @@ rt::task<void> run_connection(attempt& a, const address_list& addrs, bool try_h2
             opts.local = ws::role::client;
             opts.permessage_deflate = has_extension(*res, "permessage-deflate");
             opts.max_message_size = spec->max_message_size;
-            frame_reader rd(pipe, opts, buf->inbox);
-            (void)rd.preload(std::span<const std::uint8_t>(buf->inbox.data(), leftover), upgraded_ns);
+            frame_reader rd(pipe, opts, buf.get()->inbox);
+            (void)rd.preload(std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover), upgraded_ns);
             std::unique_ptr<app::session> app_session;
             bool going = true;
             if (spec->app) {
@@ -197,3 +197,27 @@ rt::task<proto::check_result> run_check(probe_env env, const proto::check_spec* 
 }
 
 } // namespace wsp::probe
+
+namespace wsp::probe::detail {
+namespace {
+thread_local std::vector<std::unique_ptr<conn_buffers>> idle_buffers;
+} // namespace
+
+conn_buffer_lease::conn_buffer_lease()
+{
+    if (idle_buffers.empty()) {
+        buf_ = std::make_unique<conn_buffers>();
+    } else {
+        buf_ = std::move(idle_buffers.back());
+        idle_buffers.pop_back();
+    }
+}
+
+conn_buffer_lease::~conn_buffer_lease()
+{
+    if (idle_buffers.size() < max_cached) {
+        idle_buffers.push_back(std::move(buf_));
+    }
+}
+
+} // namespace wsp::probe::detail

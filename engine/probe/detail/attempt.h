@@ -61,6 +61,22 @@ struct conn_buffers {
     std::array<std::uint8_t, head_limit + 4096> inbox{};
 };
 
+// A per-thread free list of conn_buffers (36 KiB each): checks on a reactor reuse them instead of
+// allocating per check. Reactor thread only (each reactor is one thread); holds at most
+// `max_cached` idle buffers, so a burst of concurrent checks does not pin its peak forever.
+class conn_buffer_lease {
+public:
+    conn_buffer_lease();
+    conn_buffer_lease(const conn_buffer_lease&) = delete;
+    conn_buffer_lease& operator=(const conn_buffer_lease&) = delete;
+    ~conn_buffer_lease();
+    [[nodiscard]] conn_buffers* get() const noexcept { return buf_.get(); }
+    static constexpr std::size_t max_cached = 256;
+
+private:
+    std::unique_ptr<conn_buffers> buf_;
+};
+
 // What happened on the WebSocket after the upgrade; drives the close and the TCP close mode.
 struct ws_state {
     bool server_close_seen = false; // the server's close frame arrived
