@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/fuzz/http1_split_check.h"
 #include "http1/handshake.h"
 #include "http1/parser.h"
 #include "http1/request.h"
@@ -164,51 +165,11 @@ void write_and_reparse(const std::uint8_t* data, std::size_t size)
     }
 }
 
-outcome feed(const std::uint8_t* data, const std::vector<std::size_t>& ends, const parse_limits& limits)
-{
-    outcome o;
-    std::size_t prev = 0;
-    for (std::size_t end : ends) {
-        o = parse_prefix(data, end, prev, limits);
-        if (o.complete || !o.error.empty()) {
-            break;
-        }
-        prev = end;
-    }
-    return o;
-}
-
-void check(const std::uint8_t* data, std::size_t size, const parse_limits& limits)
-{
-    const outcome whole = parse_prefix(data, size, 0, limits);
-    if (size < 2) {
-        return;
-    }
-    const std::size_t split = 1 + (data[0] * 131u + data[size - 1]) % (size - 1);
-    if (!(feed(data, {split, size}, limits) == whole) || !(feed(data, {size / 2, size}, limits) == whole)) {
-        std::abort();
-    }
-    if (size <= 256) {
-        std::vector<std::size_t> ends;
-        for (std::size_t i = 1; i <= size; ++i) {
-            ends.push_back(i);
-        }
-        if (!(feed(data, ends, limits) == whole)) {
-            std::abort();
-        }
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    check(data, size, parse_limits{});
-    parse_limits tight;
-    tight.max_head_size = 200;
-    tight.max_line_length = 48;
-    tight.max_headers = 4;
-    check(data, size, tight);
+    wsp::fuzz::check_splits_all_limits(&parse_prefix, data, size);
     write_and_reparse(data, size);
     return 0;
 }
