@@ -88,24 +88,26 @@ inline std::vector<fleet_event> parse_events(const std::string& text)
     return out;
 }
 
-// GET `target` from 127.0.0.1:port with a plain socket (one request, Connection: close); the
-// whole response, head and body. Empty on connection failure.
-inline std::string http_get(std::uint16_t port, const std::string& target,
-                            const std::string& extra_headers = {})
+// Sends `bytes` to 127.0.0.1:port (half-closing afterwards when asked) and returns whatever
+// comes back before the server closes or `timeout_s` passes without data. Empty on connection
+// failure.
+inline std::string exchange_bytes(std::uint16_t port, const std::string& bytes, bool half_close, long timeout_s)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{20, 0};
+    timeval tv{timeout_s, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         ::close(fd);
         return {};
     }
-    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
-    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (half_close) {
+        ::shutdown(fd, SHUT_WR);
+    }
     std::string out;
     char buf[65536];
     for (;;) {
@@ -119,33 +121,18 @@ inline std::string http_get(std::uint16_t port, const std::string& target,
     return out;
 }
 
-// Sends raw bytes and returns whatever comes back before the server closes.
+// GET `target` from 127.0.0.1:port (one request); the whole response, head and body.
+inline std::string http_get(std::uint16_t port, const std::string& target,
+                            const std::string& extra_headers = {})
+{
+    return exchange_bytes(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n",
+                          false, 20);
+}
+
+// Sends raw bytes, half-closes, and returns whatever comes back before the server closes.
 inline std::string http_raw(std::uint16_t port, const std::string& bytes)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return {};
-    }
-    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    ::shutdown(fd, SHUT_WR);
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            break;
-        }
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return out;
+    return exchange_bytes(port, bytes, true, 10);
 }
 
 // The port from the `{"event":"listening","address":"127.0.0.1:PORT"}` line.
