@@ -52,8 +52,14 @@ struct load_stats {
 
     [[nodiscard]] histogram& of(metric m) noexcept { return latency[static_cast<std::size_t>(m)]; }
     [[nodiscard]] const histogram& of(metric m) const noexcept { return latency[static_cast<std::size_t>(m)]; }
+    // Counts one connection that failed before being established under "phase/code" and in
+    // counts.failed; the first sentence per key is kept as its example (clipped to 300 bytes).
     void add_failure(proto::phase p, std::string_view code, std::string_view sentence);
+    // Counts one established connection cut by the server or the network, in drops_by_code and
+    // counts.dropped.
     void add_drop(std::uint16_t close_code);
+    // Adds `o` (histograms, totals, failures, drops). Fails only when the histograms' precisions
+    // differ (errc::precision_mismatch); `*this` may then be partly merged.
     [[nodiscard]] wsp::expected<void> merge(const load_stats& o);
 };
 
