@@ -28,6 +28,7 @@ std::string_view name(std::uint16_t c) noexcept
     case errc::app_init_timeout: return "app_init_timeout";
     case errc::h2_not_negotiated: return "h2_not_negotiated";
     case errc::h2_settings_timeout: return "h2_settings_timeout";
+    case errc::transports_disagree: return "transports_disagree";
     }
     return "unknown";
 }
@@ -58,6 +59,7 @@ wsp::failure_class classify(std::uint16_t c) noexcept
     case errc::app_init_timeout: return fc::timeout;
     case errc::h2_not_negotiated: return fc::handshake;
     case errc::h2_settings_timeout: return fc::timeout;
+    case errc::transports_disagree: return fc::handshake;
     }
     return fc::internal;
 }
@@ -87,6 +89,7 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::app_init_timeout: return "the app protocol's init was not answered in time";
     case errc::h2_not_negotiated: return "ALPN did not select h2";
     case errc::h2_settings_timeout: return "no HTTP/2 SETTINGS from the server in time";
+    case errc::transports_disagree: return "HTTP/1.1 and HTTP/2 disagree";
     }
     return "unknown error";
 }

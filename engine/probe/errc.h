@@ -31,6 +31,7 @@ enum class errc : std::uint16_t {
     app_init_timeout = 19,      // the app protocol's init was not answered in time
     h2_not_negotiated = 20,     // --http2 require, but ALPN did not select h2 (RFC 9113 §3.2)
     h2_settings_timeout = 21,   // no HTTP/2 SETTINGS from the server in time (RFC 9113 §3.4)
+    transports_disagree = 22,   // --compare-transports: one of HTTP/1.1 and HTTP/2 works, the other not
 };
 
 [[nodiscard]] const wsp::error_domain& domain_of(errc) noexcept;
