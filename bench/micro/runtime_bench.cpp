@@ -1,10 +1,14 @@
 // Runtime micro benchmarks: nop round trip, task create/resume, timer heap insert/expire,
-// loopback send/recv over the buffer ring, and connect/accept/close. A counting global
-// operator new reports allocs_per_op measured after warm-up (expected: 0).
+// loopback send/recv over the buffer ring, connect/accept/close, and the cost of cancelling many
+// armed multishot receives (reactor::cancel_all against one IORING_ASYNC_CANCEL_ANY request). A
+// counting global operator new reports allocs_per_op measured after warm-up (expected: 0).
 #include <benchmark/benchmark.h>
+
+#include <liburing.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <random>
 #include <vector>
@@ -225,6 +229,116 @@ void BM_connect_accept_close(benchmark::State& state)
     sync_wait(r, connect_accept_close_loop(r, &state));
 }
 BENCHMARK(BM_connect_accept_close)->Iterations(20000);
+
+// Idle loopback connections kept open across the cancellation benchmarks: both ends of each pair
+// get an armed receive, so n armed receives need n / 2 pairs and n direct descriptors.
+struct idle_sockets {
+    std::unique_ptr<listener> l;
+    std::vector<socket> socks;
+};
+
+idle_sockets& idle_pool() // NOLINT: one pool for the process, like bench_reactor()
+{
+    static idle_sockets p;
+    return p;
+}
+
+task<void> grow_idle(reactor& r, idle_sockets* p, std::size_t n)
+{
+    if (!p->l) {
+        auto l = listener::open(address::loopback_v4(0), 4096);
+        if (!l) {
+            co_return;
+        }
+        p->l = std::make_unique<listener>(std::move(*l));
+    }
+    acceptor acc(r, *p->l);
+    while (p->socks.size() + 1 < n) {
+        auto c = co_await connect_tcp(r, p->l->local(), connect_options{});
+        const io_result a = co_await acc.next();
+        if (!c || !a.ok()) {
+            break;
+        }
+        p->socks.push_back(c->sock);
+        p->socks.push_back(socket{a.res});
+    }
+    co_await acc.stop();
+}
+
+task<void> hold_until_ended(recv_stream* s)
+{
+    recv_chunk c = co_await s->next();
+    co_await s->stop();
+}
+
+// Arms one multishot receive per socket, then times cancellation until every final CQE arrived.
+task<void> cancel_round(reactor& r, std::size_t n, bool one_any_request, std::int64_t* elapsed_ns)
+{
+    std::vector<std::unique_ptr<recv_stream>> streams;
+    streams.reserve(n);
+    scope holders;
+    for (std::size_t i = 0; i < n; ++i) {
+        streams.push_back(std::make_unique<recv_stream>(r, idle_pool().socks[i]));
+        holders.spawn(hold_until_ended(streams.back().get()));
+    }
+    (void)co_await nop_op(r); // every receive is armed in the kernel
+    const std::int64_t start = mono_now();
+    if (one_any_request) {
+        // What cancel_all used to do: one IORING_ASYNC_CANCEL_ANY request for everything.
+        io_uring_sqe* sqe = r.acquire_sqe();
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, 0);
+    } else {
+        r.cancel_all();
+    }
+    co_await holders.join();
+    *elapsed_ns = mono_now() - start;
+    while (r.in_flight() != 0) {
+        (void)co_await nop_op(r);
+    }
+}
+
+void run_cancel_bench(benchmark::State& state, bool one_any_request)
+{
+    reactor& r = bench_reactor();
+    const auto n = static_cast<std::size_t>(state.range(0));
+    sync_wait(r, grow_idle(r, &idle_pool(), n));
+    if (idle_pool().socks.size() < n) {
+        state.SkipWithError("not enough loopback connections (descriptor table or RLIMIT_NOFILE)");
+        return;
+    }
+    std::int64_t total_ns = 0;
+    for (auto _ : state) {
+        std::int64_t ns = 0;
+        sync_wait(r, cancel_round(r, n, one_any_request, &ns));
+        total_ns += ns;
+        state.SetIterationTime(static_cast<double>(ns) / 1e9);
+    }
+    state.counters["armed_recvs"] = static_cast<double>(n);
+    state.counters["ns_per_recv"] =
+        static_cast<double>(total_ns) / static_cast<double>(state.iterations()) / static_cast<double>(n);
+}
+
+// reactor::cancel_all: one cancel by user_data per armed receive, then a sweep; linear in n.
+void BM_cancel_all_armed_recvs(benchmark::State& state) { run_cancel_bench(state, false); }
+BENCHMARK(BM_cancel_all_armed_recvs)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(20000)
+    ->UseManualTime()
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond);
+
+// The old way, for comparison: one IORING_ASYNC_CANCEL_ANY request walks the armed requests
+// again for every match (quadratic in n).
+void BM_cancel_any_one_request(benchmark::State& state) { run_cancel_bench(state, true); }
+BENCHMARK(BM_cancel_any_one_request)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(20000)
+    ->UseManualTime()
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond);
 
 } // namespace
 } // namespace wsp::rt

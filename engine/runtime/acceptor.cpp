@@ -11,7 +11,10 @@
 
 namespace wsp::rt {
 
-acceptor::acceptor(reactor& r, const listener& l) noexcept : op_base{&acceptor::on_cqe}, r_(&r), fd_(l.fd()) {}
+acceptor::acceptor(reactor& r, const listener& l) noexcept
+    : lasting_op(&acceptor::on_cqe), r_(&r), fd_(l.fd())
+{
+}
 
 void acceptor::push(const io_result& r)
 {
@@ -38,7 +41,7 @@ void acceptor::arm() noexcept
 {
     io_uring_sqe* sqe = r_->acquire_sqe();
     io_uring_prep_multishot_accept_direct(sqe, fd_, nullptr, nullptr, 0);
-    r_->track(sqe, this);
+    r_->track_lasting(sqe, this);
     armed_ = true;
 }
 
@@ -112,9 +115,7 @@ void acceptor::stop_awaiter::await_suspend(std::coroutine_handle<> h) noexcept
 {
     a_->stopping_ = true;
     a_->stopper_ = h;
-    io_uring_sqe* sqe = a_->r_->acquire_sqe();
-    io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(static_cast<detail::op_base*>(a_)), 0);
-    io_uring_sqe_set_data64(sqe, 0);
+    a_->r_->cancel(*a_);
 }
 
 } // namespace wsp::rt

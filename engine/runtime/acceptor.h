@@ -18,7 +18,7 @@ class reactor;
 // one waits are queued in order; the queue grows (allocating only when it outgrows its peak) and
 // is bounded by the ring's descriptor table, since every entry holds a slot. Must be stopped (`co_await a.stop()`) before destruction when armed. Reactor thread
 // only; the listener must outlive the acceptor.
-class acceptor : private detail::op_base {
+class acceptor : private detail::lasting_op {
 public:
     acceptor(reactor& r, const listener& l) noexcept;
     acceptor(const acceptor&) = delete;

@@ -80,10 +80,19 @@ public:
     // Time of the last reap batch (ns, CLOCK_MONOTONIC).
     [[nodiscard]] std::int64_t last_stamp() const noexcept;
 
-    // Asks the kernel to cancel every in-flight operation (IORING_ASYNC_CANCEL_ANY) and fires every
-    // timer as cancelled. Operations complete later with errc::cancelled; keep running the reactor
-    // until in_flight() reaches 0.
+    // Cancels every in-flight operation and fires every timer as cancelled. Operations complete
+    // later with errc::cancelled (or their real result if they won the race); keep running the
+    // reactor until in_flight() reaches 0. Cost is linear in the operations in flight: each armed
+    // lasting operation (multishot receive or accept) is cancelled by its own user_data, once
+    // however often this is called, and a single IORING_ASYNC_CANCEL_ANY sweep for the others is
+    // queued only after their final CQEs arrived (see lasting_op). Safe to call repeatedly.
     void cancel_all() noexcept;
+
+    // Cancel requests queued so far (per-operation cancels plus sweeps); lets tests and
+    // benchmarks check that cancellation work is linear.
+    [[nodiscard]] std::uint64_t cancel_requests() const noexcept;
+    // Lasting operations armed and not yet asked to cancel.
+    [[nodiscard]] std::size_t lasting_armed() const noexcept;
 
     // ---- for operation implementations (engine/runtime only) ----
     // An SQE, never null: a full submission queue is flushed to the kernel and retried.
@@ -92,6 +101,13 @@ public:
     void acquire_sqes(io_uring_sqe** out, unsigned n) noexcept;
     // Sets user_data to `op` and counts it as in flight (it must post a final CQE).
     void track(io_uring_sqe* sqe, detail::op_base* op) noexcept;
+    // Like track(), for an operation that may post many CQEs and stay armed indefinitely: it is
+    // listed until its final CQE (F_MORE clear) is reaped, which happens before complete_ runs,
+    // so a handler may re-arm at once. May allocate when the list outgrows its peak.
+    void track_lasting(io_uring_sqe* sqe, detail::lasting_op* op);
+    // Asks the kernel to cancel `op` by its user_data (no-op unless it is armed and not yet asked).
+    // Its final CQE arrives later, as for any cancellation.
+    void cancel(detail::lasting_op& op) noexcept;
     // Sets user_data to `op` tagged as foreign (message), not counted.
     static void tag_message(io_uring_sqe* sqe, detail::op_base* op) noexcept;
     [[nodiscard]] detail::buffer_ring& buffers() noexcept;

@@ -12,7 +12,8 @@
 namespace wsp::rt {
 
 recv_stream::recv_stream(reactor& r, socket s) noexcept
-    : op_base{&recv_stream::on_cqe}, buffer_waiter{nullptr, &recv_stream::on_buffers, false}, r_(&r), sock_(s)
+    : lasting_op(&recv_stream::on_cqe), buffer_waiter{nullptr, &recv_stream::on_buffers, false}, r_(&r),
+      sock_(s)
 {
 }
 
@@ -32,7 +33,7 @@ void recv_stream::arm() noexcept
     io_uring_prep_recv_multishot(sqe, sock_.slot, nullptr, 0, 0);
     sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
     sqe->buf_group = r_->buffers().group();
-    r_->track(sqe, static_cast<op_base*>(this));
+    r_->track_lasting(sqe, this);
     armed_ = true;
     ++arms_;
 }
@@ -222,11 +223,9 @@ void recv_stream::stop_awaiter::await_suspend(std::coroutine_handle<> h) noexcep
 {
     s_->stopping_ = true;
     s_->stopper_ = h;
-    // Cancel by user_data; the cancel request's own CQE is ignored (user_data 0). The stream's
-    // final CQE (F_MORE clear) completes the stop.
-    io_uring_sqe* sqe = s_->r_->acquire_sqe();
-    io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(static_cast<detail::op_base*>(s_)), 0);
-    io_uring_sqe_set_data64(sqe, 0);
+    // Cancel by user_data (a no-op if reactor::cancel_all already asked). The stream's final CQE
+    // (F_MORE clear) completes the stop.
+    s_->r_->cancel(*s_);
 }
 
 } // namespace wsp::rt

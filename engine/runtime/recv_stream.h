@@ -81,9 +81,10 @@ private:
 
 // Not movable: the stream's address is the multishot SQE's user_data. Completions that arrive
 // while nobody waits are queued through the buffer ring's per-buffer links (bounded by the
-// ring size, no heap per CQE). Before destruction an armed stream must be stopped
+// ring size, no heap per CQE). The armed receive is a lasting operation of the reactor, so
+// reactor::cancel_all() ends it cheaply. Before destruction an armed stream must be stopped
 // (`co_await s.stop()`), otherwise the destructor calls std::terminate. Reactor thread only.
-class recv_stream : private detail::op_base, private detail::buffer_waiter {
+class recv_stream : private detail::lasting_op, private detail::buffer_waiter {
 public:
     recv_stream(reactor& r, socket s) noexcept;
     recv_stream(const recv_stream&) = delete;

@@ -31,5 +31,17 @@ struct op_base {
     complete_fn complete_ = nullptr;
 };
 
+// An operation that may stay in flight indefinitely (a multishot receive or accept). The reactor
+// lists the armed ones so reactor::cancel_all() can cancel each by its own user_data: a hashed
+// lookup in the kernel, where one IORING_ASYNC_CANCEL_ANY request walks every armed request once
+// per match (quadratic). Arm with reactor::track_lasting, cancel with reactor::cancel.
+struct lasting_op : op_base {
+    static constexpr std::uint32_t not_listed = 0xFFFFFFFFU;
+    static constexpr std::uint32_t cancel_requested = 0xFFFFFFFEU;
+    explicit lasting_op(complete_fn f) noexcept : op_base{f} {}
+    // Index in the reactor's armed list, or one of the two markers above. Reactor use only.
+    std::uint32_t slot_ = not_listed;
+};
+
 } // namespace detail
 } // namespace wsp::rt
