@@ -42,6 +42,7 @@ int run(const wsp::lab::lab_options& o)
     cfg.listen = o.listen;
     cfg.threads = o.threads;
     cfg.log = o.log;
+    cfg.limits.h2_connect_protocol = o.h2_connect_protocol;
     if (!o.tls_dir.empty()) {
         auto tls = wsp::lab::prepare_tls_scenarios(o.tls_dir, static_cast<std::int64_t>(std::time(nullptr)),
                                                    wsp::rt::address::loopback_v4(0));

@@ -73,7 +73,8 @@ tl::expected<lab_options, std::string> parse_options(std::span<const std::string
             flag = flag.substr(0, eq);
             has_value = true;
         }
-        const bool wants_value = flag == "--listen" || flag == "--threads" || flag == "--tls-dir";
+        const bool wants_value =
+            flag == "--listen" || flag == "--threads" || flag == "--tls-dir" || flag == "--h2-connect-protocol";
         if (wants_value && !has_value) {
             if (i + 1 == args.size()) {
                 return bad(std::string(flag) + " needs a value");
@@ -100,6 +101,16 @@ tl::expected<lab_options, std::string> parse_options(std::span<const std::string
                 return bad("--tls-dir needs a directory");
             }
             o.tls_dir = std::string(value);
+        } else if (flag == "--h2-connect-protocol") {
+            if (value == "on") {
+                o.h2_connect_protocol = h2::connect_protocol_setting::enabled;
+            } else if (value == "off") {
+                o.h2_connect_protocol = h2::connect_protocol_setting::disabled;
+            } else if (value == "absent") {
+                o.h2_connect_protocol = h2::connect_protocol_setting::absent;
+            } else {
+                return bad("--h2-connect-protocol wants on, off or absent, got \"" + std::string(value) + "\"");
+            }
         } else if (flag == "--log") {
             o.log = true;
         } else if (flag == "--allow-remote") {
@@ -128,7 +139,7 @@ std::string usage()
 {
     std::string text =
         "usage: wsprobe-lab [--listen ADDR:PORT]... [--tls-dir DIR] [--threads N] [--log] [--allow-remote]\n"
-        "                   [--list] [--help]\n"
+        "                   [--h2-connect-protocol on|off|absent] [--list] [--help]\n"
         "\n"
         "A fault-injection WebSocket server: every request path reproduces one way a WebSocket\n"
         "endpoint breaks (see --list), over ws:// and, with --tls-dir, over wss://.\n"
@@ -145,6 +156,13 @@ std::string usage()
         "                      and print \"wsprobe-lab listening on wss://127.0.0.1:PORT (tls: NAME)\"\n"
         "                      for each, after the ws:// lines\n"
         "  --threads N         reactor threads sharing the listeners (default 1)\n"
+        "  --h2-connect-protocol on|off|absent\n"
+        "                      HTTP/2 (RFC 8441): a connection that starts with the HTTP/2\n"
+        "                      preface (h2c with prior knowledge on ws:// ports; ALPN h2, which\n"
+        "                      the wss:// listeners offer beside http/1.1) gets SETTINGS with\n"
+        "                      ENABLE_CONNECT_PROTOCOL = 1 (on, the default), = 0 (off), or\n"
+        "                      without it (absent), for the whole run: SETTINGS precede every\n"
+        "                      request, so no path can choose; start one lab per setting\n"
         "  --log               one line per connection on stderr: method, path, scenario,\n"
         "                      status (never header values)\n"
         "  --allow-remote      allow non-loopback listen addresses\n"

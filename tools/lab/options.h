@@ -9,6 +9,7 @@
 #include <tl/expected.hpp>
 
 #include "engine/runtime/address.h"
+#include "h2/session.h"
 
 namespace wsp::lab {
 
@@ -20,9 +21,13 @@ struct lab_options {
     bool allow_remote = false;
     bool list = false;
     bool help = false;
+    // --h2-connect-protocol on|off|absent: SETTINGS_ENABLE_CONNECT_PROTOCOL 1, 0 or not sent on
+    // every HTTP/2 connection of the run (RFC 8441 §3).
+    h2::connect_protocol_setting h2_connect_protocol = h2::connect_protocol_setting::enabled;
 };
 
 // Parses the arguments after the program name. `--flag value` and `--flag=value` both work.
+// --h2-connect-protocol takes on, off or absent.
 // --listen takes ADDR:PORT with a numeric IPv4 address, a bracketed IPv6 address or
 // "localhost"; an address that is not loopback is refused unless --allow-remote is given
 // (anywhere on the line). --tls-dir takes a non-empty directory path. The error is one sentence

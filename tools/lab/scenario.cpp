@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "tools/lab/h2_routes.h"
+
 namespace wsp::lab {
 namespace {
 
@@ -177,7 +179,7 @@ std::string describe_routes()
            "/malformed-frame           101, then a frame with reserved bits and a mask\n"
            "/reset                     reads the request, then resets the connection\n"
            "/drop                      101, then drops TCP on the first message\n" +
-           describe_app_routes();
+           describe_app_routes() + describe_h2_routes();
 }
 
 } // namespace wsp::lab

@@ -15,6 +15,8 @@
 #include "http1/parser.h"
 #include "tools/lab/answer.h"
 #include "tools/lab/apps.h"
+#include "tools/lab/h2_connection.h"
+#include "tools/lab/h2_routes.h"
 #include "tools/lab/log.h"
 #include "tools/lab/tls_pipe.h"
 #include "ws/decoder.h"
@@ -33,7 +35,8 @@ constexpr std::chrono::milliseconds idle_wake{60'000};
 // so the reply is sent in one piece.
 constexpr std::size_t reply_header_room = 10;
 
-enum class head_status : std::uint8_t { complete = 0, malformed = 1, timeout = 2, closed = 3 };
+// h2: the connection starts with the HTTP/2 client preface (RFC 9113 §3.4), not a request head.
+enum class head_status : std::uint8_t { complete = 0, malformed = 1, timeout = 2, closed = 3, h2 = 4 };
 
 struct head_read {
     head_status status = head_status::closed;
@@ -65,6 +68,13 @@ rt::task<head_read> read_head(session_env* env, Pipe* pipe, std::vector<std::uin
         const auto bytes = c.bytes();
         buf->insert(buf->end(), bytes.begin(), bytes.end());
         c.release();
+        const preface_match pm = match_h2_preface(*buf);
+        if (pm != preface_match::no) {
+            if (pm == preface_match::full) {
+                co_return head_read{head_status::h2, 0, {}};
+            }
+            continue;
+        }
         auto r = check_head(*buf, prev_len);
         if (!r) {
             co_return head_read{head_status::malformed, 0, r.error()};
@@ -393,6 +403,7 @@ rt::task<void> finish(session_env* env, Pipe* pipe, ws_exit how, ws_mode mode)
 // answered (or dropped) and closed already.
 struct upgrade_plan {
     bool upgraded = false;
+    bool h2 = false; // the client sent the HTTP/2 preface: `head` holds every byte read
     ws_params params;
     pooled_buffer head;      // bytes past the head (client frames sent early) start at `offset`
     std::size_t offset = 0;
@@ -422,6 +433,12 @@ rt::task<upgrade_plan> handshake(session_env* env, Pipe* pipe)
         head.release();
         co_await pipe->close(rt::close_mode::graceful);
         co_return upgrade_plan{};
+    }
+    if (h.status == head_status::h2) {
+        upgrade_plan plan;
+        plan.h2 = true;
+        plan.head = std::move(head);
+        co_return plan;
     }
     pooled_buffer out = env->pool->take();
     const answer a = h.status == head_status::complete
@@ -482,6 +499,10 @@ template <byte_pipe Pipe>
 rt::task<void> serve_connection(session_env* env, Pipe* pipe)
 {
     upgrade_plan plan = co_await handshake(env, pipe);
+    if (plan.h2) {
+        co_await serve_h2(env, pipe, std::move(plan.head));
+        co_return;
+    }
     if (!plan.upgraded) {
         co_return;
     }

@@ -9,6 +9,7 @@
 
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/task.h"
+#include "h2/session.h"
 #include "tools/lab/buffer_pool.h"
 #include "tools/lab/pipe.h"
 
@@ -22,6 +23,8 @@ struct session_limits {
     std::chrono::milliseconds close_timeout{2'000};  // waiting for the client's close frame or FIN
     std::chrono::milliseconds send_timeout{10'000};  // a client that does not read is dropped (RST)
     std::uint64_t max_message_size = std::uint64_t{1} << 20; // larger messages are closed with 1009
+    // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL on HTTP/2 connections (h2_connection.h).
+    h2::connect_protocol_setting h2_connect_protocol = h2::connect_protocol_setting::enabled;
 };
 
 // Counters a server reads from any thread (relaxed; each is written by one reactor).
