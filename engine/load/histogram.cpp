@@ -189,8 +189,10 @@ std::int64_t histogram::percentile(double p) const noexcept
         return min_;
     }
     p = std::min(p, 100.0);
-    const auto wanted = static_cast<long double>(p) / 100.0L * static_cast<long double>(total_);
-    auto need = static_cast<std::uint64_t>(std::ceil(wanted));
+    // The rank is ceil(p% of the count); the small allowance keeps p = 0.1 of 100000 at rank 100
+    // although 0.1 / 100 * 100000 is 100.00000000000001 in binary floating point.
+    const double wanted = p / 100.0 * static_cast<double>(total_);
+    auto need = static_cast<std::uint64_t>(std::ceil(wanted - 1e-7));
     need = std::clamp<std::uint64_t>(need, 1, total_);
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < counts_.size(); ++i) {
@@ -227,6 +229,10 @@ std::string histogram::encode() const
 wsp::expected<histogram> histogram::decode(std::string_view text)
 {
     const auto bad = [] { return wsp::fail(errc::bad_histogram); };
+    // Four ':' separate version, digits, min, max and the runs (which may be empty).
+    if (std::count(text.begin(), text.end(), ':') != 4) {
+        return bad();
+    }
     std::string_view rest = text;
     if (take_field(rest, ':') != text_version) {
         return bad();
