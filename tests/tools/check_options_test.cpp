@@ -198,3 +198,51 @@ TEST(check_options, http2_misuse_is_a_usage_error)
     }
     EXPECT_NE(check_usage().find("--http2 MODE"), std::string_view::npos);
 }
+
+TEST(check_options, compare_transports_picks_the_h2_mode_from_the_scheme)
+{
+    using wsp::proto::http2_mode;
+    auto plain = parse({"ws://h/", "--rtt", "echo"});
+    ASSERT_TRUE(plain) << plain.error();
+    EXPECT_FALSE(plain->compare_transports);
+
+    auto secure = parse({"wss://h/", "--compare-transports"});
+    ASSERT_TRUE(secure) << secure.error();
+    EXPECT_TRUE(secure->compare_transports);
+    EXPECT_EQ(secure->spec.http2, http2_mode::require);
+    EXPECT_TRUE(secure->spec.tls.offer_h2);
+
+    auto cleartext = parse({"--compare-transports", "ws://h/"});
+    ASSERT_TRUE(cleartext) << cleartext.error();
+    EXPECT_EQ(cleartext->spec.http2, http2_mode::prior_knowledge);
+    EXPECT_FALSE(cleartext->spec.tls.offer_h2);
+
+    // The mode each scheme needs anyway may be given explicitly.
+    auto require = parse({"wss://h/", "--http2", "require", "--compare-transports"});
+    ASSERT_TRUE(require) << require.error();
+    EXPECT_EQ(require->spec.http2, http2_mode::require);
+    auto pk = parse({"ws://h/", "--compare-transports", "--http2=prior-knowledge"});
+    ASSERT_TRUE(pk) << pk.error();
+    EXPECT_EQ(pk->spec.http2, http2_mode::prior_knowledge);
+    EXPECT_NE(check_usage().find("--compare-transports"), std::string_view::npos);
+}
+
+TEST(check_options, compare_transports_refuses_http2_modes_that_leave_nothing_to_compare)
+{
+    struct bad {
+        std::vector<std::string_view> args;
+        const char* words;
+    };
+    const std::vector<bad> cases = {
+        {{"wss://h/", "--compare-transports", "--http2", "off"}, "--http2 off leaves no HTTP/2 run"},
+        {{"ws://h/", "--http2=off", "--compare-transports"}, "--http2 off leaves no HTTP/2 run"},
+        {{"wss://h/", "--compare-transports", "--http2", "prefer"}, "prefer could fall back to HTTP/1.1"},
+        {{"ws://h/", "--compare-transports", "--http2", "require"}, "needs a wss:// URL"},
+        {{"wss://h/", "--compare-transports", "--http2", "prior-knowledge"}, "for ws:// URLs"},
+    };
+    for (const auto& c : cases) {
+        auto o = parse(c.args);
+        ASSERT_FALSE(o) << c.words;
+        EXPECT_NE(o.error().find(c.words), std::string::npos) << o.error();
+    }
+}

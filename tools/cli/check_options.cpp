@@ -154,6 +154,7 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
         return env.read_file(std::string(path));
     };
     bool rtt_given = false;
+    bool http2_given = false;
     const auto duration_flag = [&](millis& target) -> tl::expected<void, std::string> {
         auto v = rd.value();
         if (!v) {
@@ -270,6 +271,7 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             if (!v) {
                 return error_t(v.error());
             }
+            http2_given = true;
             if (*v == "off") {
                 spec.http2 = proto::http2_mode::off;
             } else if (*v == "prefer") {
@@ -282,6 +284,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                 return error_t("option --http2: '" + std::string(*v) +
                                "' is not one of off, prefer, require, prior-knowledge");
             }
+        } else if (a == "--compare-transports") {
+            o.compare_transports = true;
         } else if (a == "--payload") {
             auto v = rd.value();
             if (!v) {
@@ -538,6 +542,18 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             return error_t("option --app " + std::string(spec.app->preset->name) + ": " + made.error().sentence);
         }
     }
+    // The compare's second run must be HTTP/2 or down; prefer could quietly fall back to HTTP/1.1.
+    if (o.compare_transports && http2_given &&
+        (spec.http2 == proto::http2_mode::off || spec.http2 == proto::http2_mode::prefer)) {
+        const char* why = spec.http2 == proto::http2_mode::off
+                              ? "off leaves no HTTP/2 run"
+                              : "prefer could fall back to HTTP/1.1 and compare it with itself";
+        return error_t(std::string("option --compare-transports runs HTTP/1.1 and HTTP/2 itself: --http2 ") +
+                       why + " (give no --http2, or require on wss://, prior-knowledge on ws://)");
+    }
+    if (o.compare_transports && spec.http2 == proto::http2_mode::off) {
+        spec.http2 = spec.url.secure ? proto::http2_mode::require : proto::http2_mode::prior_knowledge;
+    }
     // RFC 8441 over TLS needs ALPN "h2" (RFC 9113 §3.2); h2c by prior knowledge is for ws:// only.
     if (spec.http2 == proto::http2_mode::require && !spec.url.secure) {
         return error_t("option --http2 require needs a wss:// URL (use --http2 prior-knowledge for h2c on ws://)");
@@ -586,6 +602,9 @@ TLS (wss://):
   --http2 MODE                 RFC 8441 WebSocket over HTTP/2: off (default), prefer (offer h2 by
                                ALPN, fall back to HTTP/1.1 and say why), require (h2 or down),
                                prior-knowledge (h2c on ws://)
+  --compare-transports         run the check over HTTP/1.1 and over HTTP/2 (require on wss://,
+                               prior-knowledge on ws://) at once and show both; down when exactly
+                               one of them works (transports_disagree)
 
 App protocols:
   --app NAME                   speak NAME after the 101 and time its init as phase app_init:

@@ -22,6 +22,9 @@ struct check_options {
     bool verbose = false;
     bool help = false;
     color_mode color = color_mode::automatic;
+    // --compare-transports: run spec over HTTP/1.1 and over HTTP/2 side by side (spec.http2 is
+    // then the h2 run's mode: require on wss://, prior_knowledge on ws://).
+    bool compare_transports = false;
 };
 
 // Looks up environment variables and reads files; injected so tests need neither.
