@@ -127,6 +127,9 @@ rt::task<pipe_read> byte_pipe::raw_recv(rt::deadline until)
 
 rt::task<rt::io_result> byte_pipe::send(std::span<const std::byte> plain, rt::deadline until)
 {
+    if (source_ != nullptr) {
+        co_return co_await source_->stream_send(stream_, plain, until);
+    }
     if (h2_ == nullptr) {
         co_return co_await raw_send(plain, until);
     }
@@ -144,6 +147,9 @@ rt::task<rt::io_result> byte_pipe::send(std::span<const std::byte> plain, rt::de
 
 rt::task<pipe_read> byte_pipe::recv(rt::deadline until)
 {
+    if (source_ != nullptr) {
+        co_return co_await source_->stream_recv(stream_, until, &h2_failure_);
+    }
     if (h2_ == nullptr) {
         co_return co_await raw_recv(until);
     }

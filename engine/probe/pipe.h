@@ -37,6 +37,27 @@ struct h2_read {
     std::int64_t stamp_ns = 0;
 };
 
+// An HTTP/2 connection shared by several pipes, one stream each (h2_mux.h, RFC 9113 §5): it owns
+// the transport and the session, reads for all of them and hands each stream its own DATA.
+// Reactor thread only.
+class h2_stream_source {
+public:
+    // Queues `plain` as DATA on `stream_id` and sends it, or leaves it to the send already in
+    // progress on the connection. res = bytes or -errno, as byte_pipe::send.
+    [[nodiscard]] virtual rt::task<rt::io_result> stream_send(std::int32_t stream_id, std::span<const std::byte> plain,
+                                                              rt::deadline until) = 0;
+    // The stream's next DATA payload, as byte_pipe::recv (bytes valid until the next call for the
+    // same stream). A reset or GOAWAY is an error read with its sentence in *failure_text.
+    [[nodiscard]] virtual rt::task<pipe_read> stream_recv(std::int32_t stream_id, rt::deadline until,
+                                                          std::string* failure_text) = 0;
+
+protected:
+    h2_stream_source() = default;
+    h2_stream_source(const h2_stream_source&) = default;
+    h2_stream_source& operator=(const h2_stream_source&) = default;
+    ~h2_stream_source() = default;
+};
+
 // Lives in the check's coroutine frame; reactor thread only.
 class byte_pipe {
 public:
@@ -66,6 +87,13 @@ public:
     void attach_h2(h2::client_session* session) noexcept { h2_ = session; }
     // From now on send/recv carry the payload of `stream_id`'s DATA frames (RFC 8441 §5).
     void bind_h2_stream(std::int32_t stream_id) noexcept { stream_ = stream_id; }
+    // From now on send/recv carry `stream_id` of a connection `source` owns (which outlives the
+    // pipe); the pipe's own socket, TLS and session are not used.
+    void bind_shared_h2_stream(h2_stream_source* source, std::int32_t stream_id) noexcept
+    {
+        source_ = source;
+        stream_ = stream_id;
+    }
 
     // Sends everything the HTTP/2 session has queued (preface, SETTINGS, HEADERS, DATA, ...).
     [[nodiscard]] rt::task<rt::io_result> flush_h2(rt::deadline until);
@@ -76,7 +104,7 @@ public:
     [[nodiscard]] rt::task<h2_read> next_h2_event(rt::deadline until);
 
     [[nodiscard]] bool secure() const noexcept { return tls_ != nullptr; }
-    [[nodiscard]] bool http2() const noexcept { return h2_ != nullptr; }
+    [[nodiscard]] bool http2() const noexcept { return h2_ != nullptr || source_ != nullptr; }
     // The sentence for the last HTTP/2 failure recv() reported (stream reset, GOAWAY), "" if none.
     [[nodiscard]] const std::string& h2_failure_text() const noexcept { return h2_failure_; }
     // The TLS session's sentence for its failure ("" for plain TCP or no failure).
@@ -96,6 +124,7 @@ private:
     std::array<std::byte, 16 * 1024> plain_{};
     h2::client_session* h2_ = nullptr;
     std::int32_t stream_ = 0;
+    h2_stream_source* source_ = nullptr; // set by bind_shared_h2_stream
     std::vector<std::uint8_t> h2_out_;  // session output being sent
     std::vector<std::uint8_t> h2_data_; // the DATA payload the last recv() returned part of
     std::size_t h2_data_pos_ = 0;
