@@ -91,16 +91,22 @@ wsp::expected<h2_conversation> h2_conversation::create(const h2_limits& limits, 
 
 wsp::expected<void> h2_conversation::feed(std::span<const std::uint8_t> bytes, std::int64_t now_ns)
 {
+    now_ns_ = now_ns;
     auto fed = session_.feed(bytes);
-    // Events queued before a fatal failure (a local GOAWAY among them) are still handled.
-    while (auto ev = session_.next_event()) {
-        on_event(*ev, now_ns);
-    }
-    std::erase_if(streams_, [](const auto& kv) { return kv.second->ended; });
+    // Events queued before a fatal failure are still handled.
+    handle_events();
     if (!fed) {
         dead_ = true;
     }
     return fed;
+}
+
+void h2_conversation::handle_events()
+{
+    while (auto ev = session_.next_event()) {
+        on_event(*ev, now_ns_);
+    }
+    std::erase_if(streams_, [](const auto& kv) { return kv.second->ended; });
 }
 
 void h2_conversation::on_event(h2::event& ev, std::int64_t now_ns)
@@ -367,6 +373,7 @@ void h2_conversation::end(stream& s)
 
 void h2_conversation::on_time(std::int64_t now_ns)
 {
+    now_ns_ = now_ns;
     for (auto& [id, sp] : streams_) {
         stream& s = *sp;
         if (s.ended || s.deadline > now_ns) {
@@ -402,6 +409,8 @@ std::int64_t h2_conversation::next_deadline_ns() const noexcept
 wsp::expected<std::size_t> h2_conversation::drain_output(std::vector<std::uint8_t>& out)
 {
     auto n = session_.drain_output(out);
+    // Sending queues events too (our RST_STREAMs, a GOAWAY nghttp2 sent on a protocol error).
+    handle_events();
     if (!n) {
         dead_ = true;
     }

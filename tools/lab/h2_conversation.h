@@ -74,6 +74,7 @@ public:
 private:
     h2_conversation(h2::server_session session, const h2_limits& limits, session_counters* counters,
                     log_sink* log) noexcept;
+    void handle_events();
     void on_event(h2::event& ev, std::int64_t now_ns);
     void on_request(const h2::event& ev, std::int64_t now_ns);
     void accept(stream& s);
@@ -88,6 +89,7 @@ private:
     session_counters* counters_;
     log_sink* log_;
     std::map<std::int32_t, std::unique_ptr<stream>> streams_;
+    std::int64_t now_ns_ = 0; // the latest time given to feed() or on_time()
     bool goaway_sent_ = false;
     bool peer_goaway_ = false;
     bool dead_ = false;
