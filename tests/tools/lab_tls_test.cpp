@@ -245,7 +245,7 @@ protected:
 TEST_F(lab_tls, one_listener_per_scenario_in_listing_order)
 {
     EXPECT_EQ(server_->tls_addresses().size(), tls_scenario_list().size());
-    EXPECT_EQ(tls_scenario_list().size(), 10U);
+    EXPECT_EQ(tls_scenario_list().size(), 11U);
     EXPECT_TRUE(server_->local_addresses().size() == 1); // the plain listener is still there
     for (const auto& a : server_->tls_addresses()) {
         EXPECT_NE(a.port(), 0);

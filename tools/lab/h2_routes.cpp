@@ -256,7 +256,7 @@ h2_plan plan_h2_request(const h2::event& request)
 
 std::string describe_h2_routes()
 {
-    return "\nHTTP/2 (h2c with prior knowledge on ws:// ports, ALPN h2 on wss:// ports; RFC 8441):\n"
+    return "\nHTTP/2 (RFC 8441; h2c with prior knowledge on ws:// ports, ALPN h2 on the TLS listener h2):\n"
            "  --h2-connect-protocol on|off|absent sets SETTINGS_ENABLE_CONNECT_PROTOCOL for the run\n"
            "/h2/reset?code=N           RST_STREAM with error code N (default 0x7 REFUSED_STREAM)\n"
            "                           instead of answering the extended CONNECT (/reset too)\n"

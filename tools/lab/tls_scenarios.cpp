@@ -191,6 +191,7 @@ const std::vector<tls_scenario_info>& tls_scenario_list()
         {"tls12-only", "the valid certificate, server speaks TLS 1.2 at most"},
         {"mtls", "the valid certificate, requires a client certificate signed by ca.pem"},
         {"alpn-h2-only", "the valid certificate, accepts only ALPN h2 (then HTTP/2) and alerts otherwise"},
+        {"h2", "the valid certificate, ALPN h2 and http/1.1: HTTP/2 (RFC 8441) or HTTP/1.1"},
     };
     return list;
 }
@@ -230,13 +231,8 @@ prepare_tls_scenarios(const std::string& dir, std::int64_t now, const rt::addres
         {"expiring", &m->expiring},
     };
     std::vector<tls_listener> out;
-    // RFC 7301 §3.2, RFC 9113 §3.2: h2 for clients that offer it (the lab then speaks HTTP/2,
-    // h2_connection.h), http/1.1 otherwise; a client offering neither still gets HTTP/1.1.
-    const auto h2_and_http1 = [](tls::context_builder& b) {
-        b.alpn({"h2", "http/1.1"}).on_alpn_mismatch(tls::alpn_mismatch::ignore);
-    };
     for (const auto& [name, id] : plain) {
-        auto l = listener(name, address, *id, h2_and_http1);
+        auto l = listener(name, address, *id, {});
         if (!l) {
             return failure(l.error());
         }
@@ -253,7 +249,13 @@ prepare_tls_scenarios(const std::string& dir, std::int64_t now, const rt::addres
     auto h2_only = listener("alpn-h2-only", address, m->valid, [](tls::context_builder& b) {
         b.alpn({"h2"}).on_alpn_mismatch(tls::alpn_mismatch::alert);
     });
-    for (auto* l : {&tls12, &mtls, &h2_only}) {
+    // RFC 7301 §3.2, RFC 9113 §3.2: h2 for clients that offer it (the lab then speaks HTTP/2,
+    // h2_connection.h), http/1.1 otherwise; a client offering neither still gets HTTP/1.1. The
+    // other listeners select no protocol, so they stay HTTP/1.1-only servers.
+    auto h2 = listener("h2", address, m->valid, [](tls::context_builder& b) {
+        b.alpn({"h2", "http/1.1"}).on_alpn_mismatch(tls::alpn_mismatch::ignore);
+    });
+    for (auto* l : {&tls12, &mtls, &h2_only, &h2}) {
         if (!*l) {
             return failure(l->error());
         }
