@@ -151,6 +151,13 @@ std::string render_json(const check_result& r)
 {
     std::string out;
     json_writer w(out);
+    write_json(w, r);
+    out += '\n';
+    return out;
+}
+
+void write_json(json_writer& w, const check_result& r)
+{
     const auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
     w.begin_object();
     w.key("url").value(r.url);
@@ -249,8 +256,6 @@ std::string render_json(const check_result& r)
     w.key("clean").value(r.close.clean);
     w.end_object();
     w.end_object();
-    out += '\n';
-    return out;
 }
 
 } // namespace wsp::proto

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "proto/check_result.h"
+#include "proto/json_writer.h"
 
 namespace wsp::proto {
 
@@ -14,5 +15,7 @@ struct text_style {
 
 [[nodiscard]] std::string render_text(const check_result& r, text_style style = {});
 [[nodiscard]] std::string render_json(const check_result& r);
+// Writes the object render_json prints as one value into `w` (to nest a result in a larger one).
+void write_json(json_writer& w, const check_result& r);
 
 } // namespace wsp::proto
