@@ -13,133 +13,55 @@ namespace {
 
 using namespace detail;
 
-bool has_extension(const check_result& r, std::string_view name)
-{
-    return std::any_of(r.negotiated.extensions.begin(), r.negotiated.extensions.end(),
-                       [&](const std::string& e) { return e.starts_with(name); });
-}
-
-// The HTTP/1.1-only client context for the --http2 prefer fallback's new connection (the run's
-// context offers h2 by ALPN). Mirrors the CLI's context from the same options.
-wsp::expected<tls::context> http1_context(const proto::tls_options& t)
-{
-    auto b = tls::context_builder::client();
-    b.insecure(t.insecure).alpn({"http/1.1"});
-    if (t.ca_file) {
-        b.ca_file(*t.ca_file);
-    }
-    if (t.cert_file && t.key_file) {
-        b.certificate_file(*t.cert_file, *t.key_file);
-    }
-    if (t.min_tls13) {
-        b.min_version(tls::tls_version::tls1_3);
-    }
-    return b.build();
-}
-
-// One connection: TLS, the upgrade (HTTP/1.1, or RFC 8441 when `try_h2`), the WebSocket phases
-// and the close. Sets *fallback when --http2 prefer must retry on a new HTTP/1.1 connection.
+// One connection: the shared phases up to the validated upgrade (session.cpp), then the
+// WebSocket phases and the close. Sets *fallback when --http2 prefer must retry on a new
+// HTTP/1.1 connection.
 rt::task<void> run_connection(attempt& a, const address_list& addrs, bool try_h2, bool* fallback)
 {
     const check_spec* spec = &a.spec;
-    check_result* res = &a.res;
-    rt::connected conn;
-    const bool connected = co_await connect(a, addrs, &conn);
-    if (!connected) {
+    const conn_buffer_lease buf;
+    std::size_t leftover = 0;
+    std::int64_t upgraded_ns = 0;
+    std::unique_ptr<ws_connection> conn = co_await establish(a, addrs, try_h2, fallback, buf.get(), &leftover, &upgraded_ns);
+    if (!conn) {
         co_return;
     }
-    res->negotiated.http_version = "http/1.1";
-    const conn_buffer_lease buf;
     ws_state st;
     {
-        rt::recv_stream rs(*a.env.reactor, conn.sock);
-        byte_pipe pipe(*a.env.reactor, conn.sock, rs);
-        a.pipe = &pipe;
-        std::optional<tls::session> tls_session;
-        std::optional<h2::client_session> h2_session;
-        std::int64_t ready_ns = conn.done_ns;
+        byte_pipe& pipe = conn->transport()->pipe;
+        frame_reader rd(pipe, decoder_options_for(a.res, *spec), buf.get()->inbox);
+        (void)rd.preload(std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover), upgraded_ns);
+        std::unique_ptr<app::session> app_session;
+        bool going = true;
         // Every co_await stands in a statement of its own: g++ 12 has miscompiled co_await inside
         // conditions and short-circuit expressions (seen in the lab server).
-        bool ok = true;
-        if (spec->url.secure) {
-            ok = co_await tls_phase(a, pipe, &tls_session, conn.done_ns, &ready_ns);
-        }
-        bool use_h2 = false;
-        if (ok && try_h2 && spec->url.secure) {
-            // RFC 9113 §3.2: over TLS, h2 only when ALPN selected it.
-            const std::string alpn = res->tls ? res->tls->alpn : std::string{};
-            if (alpn == "h2") {
-                use_h2 = true;
-            } else if (spec->http2 == proto::http2_mode::require) {
-                res->fail(phase::upgrade, errc::h2_not_negotiated,
-                          "--http2 require, but ALPN selected " + (alpn.empty() ? std::string("no protocol") : alpn) +
-                              ": the server does not offer HTTP/2 on this port");
-                ok = false;
+        if (spec->app) {
+            auto made = spec->app->preset->make(spec->app->options);
+            if (!made) {
+                a.res.fail(phase::app_init, made.error().error, made.error().sentence);
+                going = false;
             } else {
-                // RFC 7301 §3.2: a server that answers no ALPN protocol speaks the default, HTTP/1.1
-                // (tls.alpn shows "" then). One stable reason either way.
-                res->negotiated.fallback_reason = "ALPN selected http/1.1";
+                app_session = std::move(*made);
+                going = co_await app_init(a, pipe, rd, st, *app_session, upgraded_ns);
             }
-        } else if (ok && try_h2 && spec->http2 == proto::http2_mode::prior_knowledge) {
-            use_h2 = true; // RFC 9113 §3.3: h2c with prior knowledge
         }
-        std::size_t leftover = 0;
-        std::int64_t upgraded_ns = 0;
-        if (ok && use_h2) {
-            const h2_outcome out = co_await h2_upgrade(a, pipe, &h2_session, ready_ns, &upgraded_ns);
-            ok = out == h2_outcome::upgraded;
-            *fallback = out == h2_outcome::fallback;
-        } else if (ok) {
-            ok = co_await upgrade(a, pipe, buf.get(), ready_ns, &leftover, &upgraded_ns);
-        }
-        if (ok) {
-            ws::decoder_options opts;
-            opts.local = ws::role::client;
-            opts.permessage_deflate = has_extension(*res, "permessage-deflate");
-            opts.max_message_size = spec->max_message_size;
-            frame_reader rd(pipe, opts, buf.get()->inbox);
-            (void)rd.preload(std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover), upgraded_ns);
-            std::unique_ptr<app::session> app_session;
-            bool going = true;
-            if (spec->app) {
-                auto made = spec->app->preset->make(spec->app->options);
-                if (!made) {
-                    a.res.fail(phase::app_init, made.error().error, made.error().sentence);
-                    going = false;
-                } else {
-                    app_session = std::move(*made);
-                    going = co_await app_init(a, pipe, rd, st, *app_session, upgraded_ns);
-                }
+        if (going && !st.server_close_seen && spec->rtt != proto::rtt_mode::none) {
+            if (spec->rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
+                going = co_await app_round_trip(a, pipe, rd, st, *app_session, upgraded_ns);
+            } else {
+                going = co_await round_trip(a, pipe, rd, st, upgraded_ns);
             }
-            if (going && !st.server_close_seen && spec->rtt != proto::rtt_mode::none) {
-                if (spec->rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
-                    going = co_await app_round_trip(a, pipe, rd, st, *app_session, upgraded_ns);
-                } else {
-                    going = co_await round_trip(a, pipe, rd, st, upgraded_ns);
-                }
-            }
-            if (going && !st.server_close_seen && !spec->steps.empty()) {
-                going = co_await run_steps(a, pipe, rd, st, upgraded_ns);
-            }
-            if (going && !st.server_close_seen && spec->expect_close) {
-                co_await await_expected_close(a, pipe, rd, st, upgraded_ns);
-            }
-            co_await close_phase(a, pipe, rd, st, upgraded_ns);
         }
-        if (h2_session && !st.eof_seen) {
-            // RFC 9113 §6.8: a graceful GOAWAY before the transport closes; best effort.
-            (void)h2_session->send_goaway(h2::no_error);
-            (void)co_await pipe.flush_h2(rt::deadline{rt::mono_now() + 100'000'000});
+        if (going && !st.server_close_seen && !spec->steps.empty()) {
+            going = co_await run_steps(a, pipe, rd, st, upgraded_ns);
         }
-        if (tls_session && !st.eof_seen && tls_session->handshake_done()) {
-            co_await pipe.send_close_notify(rt::deadline{rt::mono_now() + 100'000'000});
+        if (going && !st.server_close_seen && spec->expect_close) {
+            co_await await_expected_close(a, pipe, rd, st, upgraded_ns);
         }
-        co_await rs.stop();
-        a.pipe = nullptr;
+        co_await close_phase(a, pipe, rd, st, upgraded_ns);
     }
-    // The server closing first leaves TIME_WAIT on its side; otherwise reset so this side keeps
-    // no TIME_WAIT per check (runtime socket.h, close_mode).
-    (void)co_await rt::close_socket(*a.env.reactor, conn.sock, st.eof_seen ? rt::close_mode::graceful : rt::close_mode::abort);
+    co_await conn->teardown(st.eof_seen);
+    a.pipe = nullptr;
 }
 
 rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* res)

@@ -16,6 +16,7 @@
 #include "engine/probe/errc.h"
 #include "engine/probe/frames.h"
 #include "engine/probe/pipe.h"
+#include "engine/probe/session.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/errc.h"
 #include "engine/runtime/socket.h"
@@ -133,5 +134,31 @@ void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::in
                                        std::int64_t upgraded_ns);
 [[nodiscard]] rt::task<void> await_expected_close(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
                                                   std::int64_t upgraded_ns);
+
+// session.cpp: the transport of a connection in its handshake stage (and of a held TLS or
+// HTTP/2 connection): the byte pipe over the connection's socket and receive stream, and the
+// TLS / HTTP/2 sessions it carries. Heap-allocated by establish().
+struct transport {
+    transport(rt::reactor& r, rt::socket s, rt::recv_stream& rs) noexcept : pipe(r, s, rs) {}
+    std::optional<tls::session> tls;
+    std::optional<h2::client_session> h2;
+    byte_pipe pipe;
+    std::unique_ptr<std::array<std::uint8_t, 16 * 1024>> inbox; // held TLS/HTTP/2: input being decoded
+};
+
+// session.cpp: the phases shared by run_check and open_ws: TCP (connect), TLS, then the upgrade
+// over HTTP/1.1 or RFC 8441 (when `try_h2`). On success the connection is returned in its
+// handshake stage (transport() present, a.pipe pointing at it) with `*leftover` frame bytes at
+// the start of buf->inbox and `*upgraded_ns` the reap time of the validated response. On
+// failure returns nullptr with a.res filled and the connection torn down; `*fallback` is set
+// when --http2 prefer must retry on a new HTTP/1.1 connection.
+[[nodiscard]] rt::task<std::unique_ptr<ws_connection>> establish(attempt& a, const address_list& addrs, bool try_h2,
+                                                                 bool* fallback, conn_buffers* buf,
+                                                                 std::size_t* leftover, std::int64_t* upgraded_ns);
+// The frame decoder's options for what the upgrade negotiated.
+[[nodiscard]] ws::decoder_options decoder_options_for(const check_result& res, const check_spec& spec);
+// The HTTP/1.1-only client TLS context for the --http2 prefer fallback's new connection (the
+// run's context offers h2 by ALPN). Mirrors the CLI's context from the same options.
+[[nodiscard]] wsp::expected<tls::context> http1_context(const proto::tls_options& t);
 
 } // namespace wsp::probe::detail
