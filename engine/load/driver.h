@@ -14,6 +14,7 @@
 #include "engine/runtime/address.h"
 #include "proto/check_spec.h"
 #include "proto/error.h"
+#include "tls/context.h"
 
 namespace wsp::load {
 
@@ -41,6 +42,8 @@ struct load_options {
     std::vector<rt::address> sources;  // --source: local addresses connections are spread over
     std::optional<slo_spec> slo;       // --slo: capacity search instead of one fixed run
     double slo_step_s = 5;             // --slo-step: seconds per step of the capacity search
+    const tls::context* tls = nullptr; // client context for wss:// (outlives the run); null: built
+                                       // by the driver from spec.tls
 };
 
 // Called about once per second from the thread that called run_load, with the second just
@@ -49,9 +52,13 @@ using progress_fn = std::function<void(const sample&, std::uint64_t errors_total
 
 // Runs the load described by `o` and returns its report. Blocks the calling thread (which must
 // not be a reactor thread). SIGINT/SIGTERM end the run early with report.interrupted set.
-// Errors: configuration the engine cannot meet (e.g. no io_uring, bad source address), said in
-// a sentence; failures of individual connections are counted in the report, not returned.
-[[nodiscard]] wsp::expected<run_report> run_load(const load_options& o, const progress_fn& progress);
+// Errors: configuration the engine cannot meet (e.g. no io_uring, bad source address), with the
+// sentence in `*why` when given; failures of individual connections are counted in the report,
+// not returned. Reactors: max(threads, ceil(connections / usable slots of one ring's
+// direct-descriptor table, which RLIMIT_NOFILE caps)); connection k starts at its scheduled
+// time on reactor k mod reactors, from source k mod sources.
+[[nodiscard]] wsp::expected<run_report> run_load(const load_options& o, const progress_fn& progress,
+                                                 std::string* why = nullptr);
 
 // Parses an --slo text; the error is a sentence naming what is wrong.
 [[nodiscard]] wsp::expected<slo_spec> parse_slo(std::string_view text, std::string* why);

@@ -1,0 +1,369 @@
+// One reactor's share of a load run: open-loop arrivals from its own timer heap, every
+// connection opened and validated by probe::open_ws, then held (RFC 6455 §5.5.2 pings, data
+// messages with echo latency) until the run ends, and closed with the close handshake (§7).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+
+#include "engine/dns/client.h"
+#include "engine/load/detail/shard.h"
+#include "engine/probe/session.h"
+#include "engine/runtime/errc.h"
+#include "engine/runtime/ops.h"
+#include "engine/runtime/reactor.h"
+#include "http1/key.h"
+
+namespace wsp::load::detail {
+
+std::int64_t arrival_schedule::offset_ns(std::uint64_t k) const noexcept
+{
+    if (rate <= 0) {
+        return 0;
+    }
+    const double n = static_cast<double>(k);
+    double t = 0;
+    // Arrivals are the inverse of the cumulative count: R t^2 / (2 ramp) during the ramp, then R t.
+    const double ramp_count = rate * ramp_s / 2;
+    if (ramp_s > 0 && n < ramp_count) {
+        t = std::sqrt(2 * ramp_s * n / rate);
+    } else {
+        t = (ramp_s > 0 ? ramp_s : 0) + (n - (ramp_s > 0 ? ramp_count : 0)) / rate;
+    }
+    return static_cast<std::int64_t>(t * 1e9);
+}
+
+void second_part::add(const second_part& o)
+{
+    started += o.started;
+    succeeded += o.succeeded;
+    failed += o.failed;
+    dropped += o.dropped;
+    messages += o.messages;
+    open += o.open;
+    (void)upgrade.merge(o.upgrade);
+    (void)established.merge(o.established);
+    (void)rtt.merge(o.rtt);
+}
+
+void second_part::clear() noexcept
+{
+    const std::int64_t keep_open = open;
+    started = succeeded = failed = dropped = messages = 0;
+    open = keep_open;
+    upgrade.reset();
+    established.reset();
+    rtt.reset();
+}
+
+sample second_part::to_sample(double t_s) const
+{
+    sample s;
+    s.t_s = t_s;
+    s.open = static_cast<std::uint64_t>(std::max<std::int64_t>(0, open));
+    s.started = started;
+    s.succeeded = succeeded;
+    s.failed = failed;
+    s.dropped = dropped;
+    s.messages = messages;
+    s.upgrade_p50_ns = upgrade.percentile(50);
+    s.upgrade_p99_ns = upgrade.percentile(99);
+    s.established_p50_ns = established.percentile(50);
+    s.established_p99_ns = established.percentile(99);
+    s.rtt_p50_ns = rtt.percentile(50);
+    s.rtt_p99_ns = rtt.percentile(99);
+    return s;
+}
+
+namespace {
+
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+constexpr std::int64_t late_start_ns = 1'000'000; // an arrival later than this is counted late
+constexpr std::int64_t close_bound_ns = 2'000'000'000;
+constexpr std::int64_t send_bound_ns = 5'000'000'000;
+
+// Per-reactor state; lives in run_shard's frame, used on the reactor's thread only.
+struct shard {
+    run_state* run = nullptr;
+    probe::probe_env env;
+    load_stats stats;
+    second_part now;     // the second being accumulated
+    std::int64_t second = 0;
+    histogram idle_cuts{3};
+    std::uint64_t held = 0;
+    bool idle_mode = false;  // no pings and no messages: drops are idle cuts
+    bool done = false;       // every connection finished; the ticker publishes the last second
+
+    // Moves the accumulated second into the run's timeline.
+    void publish()
+    {
+        {
+            std::lock_guard lk(run->mu);
+            auto& slot = run->seconds[second];
+            slot.first.add(now);
+            ++slot.second;
+        }
+        run->cv.notify_all();
+        now.clear();
+        ++second;
+    }
+};
+
+void record_phases(shard& sh, const proto::check_result& res)
+{
+    using proto::phase;
+    const auto dns = res.duration(phase::dns);
+    const auto tcp = res.duration(phase::tcp);
+    if (tcp) {
+        sh.stats.of(metric::connect).record(*tcp + dns.value_or(0));
+    }
+    if (const auto tls = res.duration(phase::tls)) {
+        sh.stats.of(metric::tls).record(*tls);
+    }
+    if (const auto up = res.duration(phase::upgrade); up && !res.failed_phase) {
+        sh.stats.of(metric::upgrade).record(*up);
+        sh.now.upgrade.record(*up);
+    }
+}
+
+// Opens one connection; its check_result lives only in this frame, not in the held one.
+rt::task<std::unique_ptr<probe::ws_connection>> open_one(shard* sh, const proto::check_spec* spec,
+                                                          std::int64_t scheduled_ns)
+{
+    proto::check_result res;
+    std::unique_ptr<probe::ws_connection> conn = co_await probe::open_ws(sh->env, spec, &res);
+    const std::int64_t done_ns = rt::mono_now();
+    record_phases(*sh, res);
+    if (!conn) {
+        const proto::phase p = res.failed_phase.value_or(proto::phase::tcp);
+        sh->stats.add_failure(p, res.code, res.sentence);
+        ++sh->now.failed;
+        co_return nullptr;
+    }
+    ++sh->stats.counts.succeeded;
+    ++sh->now.succeeded;
+    ++sh->now.open;
+    sh->stats.of(metric::established).record(done_ns - scheduled_ns);
+    sh->now.established.record(done_ns - scheduled_ns);
+    if (res.rtt_ns) {
+        sh->stats.of(metric::rtt).record(*res.rtt_ns);
+        sh->now.rtt.record(*res.rtt_ns);
+    }
+    co_return conn;
+}
+
+void record_rtt(shard& sh, std::int64_t ns)
+{
+    sh.stats.of(metric::rtt).record(ns);
+    sh.now.rtt.record(ns);
+}
+
+// Send times of echo messages still unanswered (echo servers answer in order).
+struct pending_echoes {
+    std::array<std::int64_t, 4> at{};
+    std::uint8_t head = 0;
+    std::uint8_t count = 0;
+    void push(std::int64_t t) noexcept
+    {
+        if (count == at.size()) { // the oldest is given up: its echo is counted, not timed
+            head = static_cast<std::uint8_t>((head + 1) % at.size());
+            --count;
+        }
+        at[(head + count) % at.size()] = t;
+        ++count;
+    }
+    [[nodiscard]] std::int64_t pop() noexcept
+    {
+        if (count == 0) {
+            return 0;
+        }
+        const std::int64_t t = at[head];
+        head = static_cast<std::uint8_t>((head + 1) % at.size());
+        --count;
+        return t;
+    }
+};
+
+std::int64_t period_ns(double per_s)
+{
+    return per_s > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_s)) : 0;
+}
+
+// One connection from its scheduled start to its close. While idle, this frame (and the held
+// connection) is all the memory it takes: the receive is awaited here, not in a nested task.
+rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int64_t scheduled_ns)
+{
+    const load_options& o = *sh->run->opts;
+    std::unique_ptr<probe::ws_connection> conn = co_await open_one(sh, spec, scheduled_ns);
+    if (!conn) {
+        co_return;
+    }
+    ++sh->held;
+    const std::int64_t established_ns = rt::mono_now();
+    const std::int64_t hold_end =
+        o.hold_s ? established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9) : sh->run->end_ns;
+    const std::int64_t stop_ns = std::min(sh->run->end_ns, hold_end);
+    const std::int64_t ping_every = period_ns(o.ping_interval_s > 0 ? 1.0 / o.ping_interval_s : 0);
+    const std::int64_t message_every = period_ns(o.message_rate);
+    constexpr std::int64_t never = rt::deadline::never().at_ns;
+    std::int64_t next_ping = ping_every > 0 ? established_ns + ping_every : never;
+    std::int64_t next_message = message_every > 0 ? established_ns + message_every : never;
+    std::int64_t ping_sent_ns = 0;
+    pending_echoes echoes;
+    bool dropped = false;
+    for (;;) {
+        probe::held_event ev = conn->poll();
+        if (ev.kind == probe::held_event_kind::ping) {
+            (void)co_await conn->send_pong(ev.payload, rt::deadline{rt::mono_now() + send_bound_ns});
+            continue;
+        }
+        if (ev.kind == probe::held_event_kind::need_input) {
+            const rt::deadline due{std::min({stop_ns, next_ping, next_message})};
+            if (conn->direct()) {
+                rt::recv_chunk chunk = co_await conn->stream().next(due);
+                ev = conn->feed(std::move(chunk));
+            } else {
+                ev = co_await conn->next(due);
+            }
+            if (ev.kind == probe::held_event_kind::need_input) {
+                continue;
+            }
+        }
+        if (ev.kind == probe::held_event_kind::message) {
+            ++sh->stats.counts.messages_received;
+            ++sh->now.messages;
+            if (const std::int64_t sent = echoes.pop(); sent != 0) {
+                record_rtt(*sh, ev.stamp_ns - sent);
+            }
+            continue;
+        }
+        if (ev.kind == probe::held_event_kind::pong) {
+            ++sh->stats.counts.pongs_received;
+            if (ping_sent_ns != 0) {
+                record_rtt(*sh, ev.stamp_ns - ping_sent_ns);
+                ping_sent_ns = 0;
+            }
+            continue;
+        }
+        if (ev.kind == probe::held_event_kind::timeout) {
+            const std::int64_t t = rt::mono_now();
+            if (t >= stop_ns) {
+                break;
+            }
+            if (t >= next_ping) {
+                static constexpr std::array<std::uint8_t, 7> ping_payload{'w', 's', 'p', 'r', 'o', 'b', 'e'};
+                ping_sent_ns = t;
+                ++sh->stats.counts.pings_sent;
+                (void)co_await conn->send_ping(ping_payload, rt::deadline{t + send_bound_ns});
+                next_ping = std::max(next_ping + ping_every, t + 1);
+            }
+            if (t >= next_message) {
+                const std::string& text = o.preset_messages && !spec->payload.empty() ? spec->payload : o.payload;
+                echoes.push(t);
+                ++sh->stats.counts.messages_sent;
+                (void)co_await conn->send_message(text, spec->binary, rt::deadline{t + send_bound_ns});
+                next_message = std::max(next_message + message_every, t + 1);
+            }
+            continue;
+        }
+        // closed by the server, eof or error. A cancelled receive is the run being interrupted.
+        dropped = !(ev.kind == probe::held_event_kind::error && ev.error == rt::errc::cancelled);
+        if (dropped) {
+            sh->stats.add_drop(ev.close_code);
+            ++sh->now.dropped;
+            if (sh->idle_mode) {
+                sh->idle_cuts.record(ev.stamp_ns - established_ns);
+            }
+        }
+        break;
+    }
+    --sh->now.open;
+    const bool clean = co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
+    (void)clean;
+    if (!dropped) {
+        ++sh->stats.counts.closed;
+    }
+}
+
+// Publishes one second at a time until the shard is done (then the last, partial second).
+rt::task<void> tick(shard* sh)
+{
+    rt::reactor& r = *rt::reactor::current();
+    for (;;) {
+        const std::int64_t boundary = sh->run->start_ns + (sh->second + 1) * ns_per_s;
+        rt::sleep_op wait(r, rt::deadline{boundary});
+        const rt::io_result woke = co_await wait;
+        sh->publish();
+        if (sh->done || !woke.ok()) {
+            co_return;
+        }
+    }
+}
+
+void publish_totals(shard& sh)
+{
+    run_state& run = *sh.run;
+    {
+        std::lock_guard lk(run.mu);
+        if (!run.stats.merge(sh.stats)) {
+            run.merge_failed = true;
+        }
+        if (!run.idle_cuts.merge(sh.idle_cuts)) {
+            run.merge_failed = true;
+        }
+        run.held += sh.held;
+        ++run.finished;
+    }
+    run.cv.notify_all();
+}
+
+} // namespace
+
+rt::task<void> run_shard(run_state* run, std::size_t index)
+{
+    rt::reactor& r = *rt::reactor::current();
+    shard sh;
+    sh.run = run;
+    sh.idle_mode = run->opts->ping_interval_s <= 0 && run->opts->message_rate <= 0;
+    http1::openssl_entropy entropy;
+    std::unique_ptr<dns::client> dns;
+    if (run->specs.front().url.kind == proto::host_kind::name) {
+        auto made = dns::client::create(r, dns::resolver_options{});
+        if (made) {
+            dns = std::move(*made);
+        }
+    }
+    sh.env = probe::probe_env{&r, dns.get(), &entropy, false, run->tls, nullptr, {}};
+    rt::scope ticker;
+    ticker.spawn(tick(&sh));
+    rt::scope conns;
+    for (std::uint64_t k = index; k < run->connections; k += run->reactors) {
+        const std::int64_t at = run->start_ns + run->schedule.offset_ns(k);
+        if (at >= run->arrivals_end_ns || r.root_scope().stop_requested()) {
+            break;
+        }
+        if (at > rt::mono_now()) {
+            rt::sleep_op wait(r, rt::deadline{at});
+            const rt::io_result woke = co_await wait;
+            if (!woke.ok()) {
+                break; // cancelled: the run is being interrupted
+            }
+        }
+        ++sh.stats.counts.attempted;
+        ++sh.now.started;
+        if (rt::mono_now() - at > late_start_ns) {
+            ++sh.stats.counts.late_starts;
+        }
+        const proto::check_spec* spec = &run->specs[k % run->specs.size()];
+        conns.spawn(run_connection(&sh, spec, at));
+    }
+    co_await conns.join();
+    sh.done = true;
+    co_await ticker.join();
+    if (dns) {
+        co_await dns->close();
+    }
+    publish_totals(sh);
+}
+
+} // namespace wsp::load::detail
