@@ -108,6 +108,7 @@ struct chart_spec {
     std::string y_title;
     std::vector<double> t;                     // x: seconds since start, one per sample
     std::vector<series> lines;
+    bool integral = false;                     // counts: whole-number ticks only
 };
 
 void axes(std::string& out, const chart_spec& c, double x_max, double y_max, double x_step, double y_step)
@@ -198,10 +199,13 @@ std::string render_chart(const chart_spec& c)
             }
         }
     }
-    const double x_step = nice_step(std::max(x_max, 1.0), 10);
-    x_max = std::max(x_step, std::ceil(x_max / x_step - 1e-9) * x_step);
-    const double y_step = nice_step(y_max > 0 ? y_max : 1.0, 5);
-    y_max = std::max(y_step, std::ceil(y_max / y_step - 1e-9) * y_step);
+    // At least one second and one unit, so an empty or flat chart still has a readable scale.
+    x_max = std::max(x_max, 1.0);
+    y_max = std::max(y_max, c.integral ? 5.0 : 1.0);
+    const double x_step = nice_step(x_max, 10);
+    x_max = std::ceil(x_max / x_step - 1e-9) * x_step;
+    const double y_step = c.integral ? std::max(1.0, nice_step(y_max, 5)) : nice_step(y_max, 5);
+    y_max = std::ceil(y_max / y_step - 1e-9) * y_step;
 
     std::string out = "<figure class=\"chart\"><svg id=\"" + c.id + "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
                       num(chart_w) + " " + num(chart_h) + "\" role=\"img\" aria-labelledby=\"" + c.id +
@@ -249,12 +253,12 @@ std::vector<chart_spec> charts(const std::vector<sample>& timeline)
     };
     std::vector<chart_spec> out;
     out.push_back({"chart-connections", "Connections open", "connections", t,
-                   {{"open", "#2563eb", false, counts(&sample::open)}}});
+                   {{"open", "#2563eb", false, counts(&sample::open)}}, true});
     out.push_back({"chart-rate", "Connections per second", "per second", t,
                    {{"started", "#64748b", false, counts(&sample::started)},
                     {"succeeded", "#16a34a", false, counts(&sample::succeeded)},
                     {"failed", "#dc2626", false, counts(&sample::failed)},
-                    {"dropped", "#ea580c", true, counts(&sample::dropped)}}});
+                    {"dropped", "#ea580c", true, counts(&sample::dropped)}}, true});
     out.push_back({"chart-latency", "Latency percentiles", "milliseconds", t,
                    {{"upgrade p50", "#2563eb", false, lat(&sample::upgrade_p50_ns)},
                     {"upgrade p99", "#2563eb", true, lat(&sample::upgrade_p99_ns)},
