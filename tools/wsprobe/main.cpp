@@ -17,6 +17,7 @@
 #include "tools/cli/check_options.h"
 #include "tools/cli/tls_context.h"
 #include "tools/wsprobe/fleet_command.h"
+#include "tools/wsprobe/load_command.h"
 
 namespace {
 
@@ -31,6 +32,7 @@ Commands:
   check URL [options]   check a ws:// or wss:// endpoint (wsprobe check --help)
   selfcheck             report what the io_uring runtime got from this kernel
   run CONFIG            run a fleet of scheduled checks (wsprobe run --help)
+  load URL [options]    open-loop load, every connection validated and held (wsprobe load --help)
   serve                 blackbox-exporter-style /probe and /metrics over HTTP (wsprobe serve --help)
   secret encrypt|decrypt  seal or open a config secret (enc:v1:...) with the master key
 
@@ -137,6 +139,9 @@ int main(int argc, char** argv)
         }
         if (args[0] == "selfcheck") {
             return run_selfcheck();
+        }
+        if (args[0] == "load") {
+            return wsp::cli::run_load_command(std::span<const std::string_view>(args).subspan(1));
         }
         if (args[0] == "run" || args[0] == "serve" || args[0] == "secret") {
             return wsp::cli::run_fleet_command(args);
