@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <utility>
@@ -58,6 +59,9 @@ struct shard {
     rt::scope connections;
     stop_message stop;
     conn_node* live = nullptr;
+    // Connections this shard takes before it stops accepting (set from the ring's table size in
+    // run_shard; lowered to the live count when the kernel answers -ENFILE anyway).
+    std::uint64_t accept_limit = 0;
 
     void link(conn_node* n) noexcept
     {
@@ -81,12 +85,11 @@ rt::task<void> shut_read(rt::reactor* r, rt::socket s)
     (void)co_await rt::shutdown_op(*r, s, SHUT_RD);
 }
 
-// Shutdown in two steps. IORING_ASYNC_CANCEL_ANY (reactor::cancel_all) costs O(n^2) in the kernel
-// with n armed poll requests: each cancellation restarts the walk over the armed requests
-// (measured: 18,000 idle connections took 4.5 s). So first every connection's multishot receive
-// is ended through its socket (SHUT_RD: the receive completes with EOF, no cancel request);
-// only then cancel_all() wakes the timers (pre-upgrade delays, holds, slow echoes) and cancels
-// the few requests still armed (the accepts, sends in flight).
+// Shutdown in two steps. First every connection's multishot receive is ended through its socket
+// (SHUT_RD: the receive completes with EOF, which sessions treat as the end of reading); then
+// cancel_all() wakes the timers (pre-upgrade delays, holds, slow echoes) and cancels what is
+// still armed (the accepts, sends in flight). Both are linear in the connections (cancel_all
+// cancels each armed receive by its user_data; see engine/runtime/reactor.h).
 rt::task<void> wind_down(shard* sh)
 {
     rt::reactor& r = *sh->env.reactor;
@@ -177,23 +180,39 @@ bool is_resource_shortage(std::int32_t res) noexcept
     return res == -ENFILE || res == -EMFILE || res == -ENOBUFS || res == -ENOMEM;
 }
 
-// `tls` null: plain ws:// connections; otherwise each connection starts with the TLS handshake.
-rt::task<void> accept_loop(shard* sh, const rt::listener* l, const tls::context* tls)
+std::uint64_t live_connections(const shard* sh) noexcept
 {
+    return sh->counters.active.load(std::memory_order_relaxed);
+}
+
+void serve(shard* sh, rt::socket s, const tls::context* tls)
+{
+    if (tls != nullptr) {
+        sh->connections.spawn(tls_connection(sh, s, tls));
+    } else {
+        sh->connections.spawn(connection(sh, s));
+    }
+}
+
+// One arming period of the multishot accept: until shutdown, or until this ring's table is
+// (nearly) full. A full table is not the listener's problem: the kernel fails the accept with
+// -ENFILE after taking the connection off the queue and closes it, so the shard stops accepting
+// short of its table size and lets the other reactors, armed on the same listening socket, take
+// the connections meanwhile.
+// Returns the live count below which accepting may resume.
+rt::task<std::uint64_t> accept_while_room(shard* sh, const rt::listener* l, const tls::context* tls)
+{
+    std::uint64_t resume_below = sh->accept_limit;
     rt::reactor& r = *sh->env.reactor;
     rt::acceptor acc(r, *l);
-    for (;;) {
+    while (live_connections(sh) < sh->accept_limit) {
         const rt::io_result res = co_await acc.next();
         if (res.ok()) {
             if (sh->env.stopping) {
                 (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
                 break;
             }
-            if (tls != nullptr) {
-                sh->connections.spawn(tls_connection(sh, rt::socket{res.res}, tls));
-            } else {
-                sh->connections.spawn(connection(sh, rt::socket{res.res}));
-            }
+            serve(sh, rt::socket{res.res}, tls);
             continue;
         }
         // Only shutdown cancels the accept (stop_message or the cluster's drain).
@@ -201,6 +220,12 @@ rt::task<void> accept_loop(shard* sh, const rt::listener* l, const tls::context*
             break;
         }
         sh->accept_errors.fetch_add(1, std::memory_order_relaxed);
+        if (res.res == -ENFILE) {
+            // Slots held outside the live count (connections still closing): wait until at least
+            // one connection has ended before trying again.
+            resume_below = std::min(resume_below, live_connections(sh));
+            break;
+        }
         if (is_resource_shortage(res.res)) {
             const rt::io_result slept = co_await rt::sleep_op(r, 10ms);
             if (slept.res != 0) {
@@ -209,13 +234,35 @@ rt::task<void> accept_loop(shard* sh, const rt::listener* l, const tls::context*
         }
     }
     co_await acc.stop();
-    // Connections accepted before the cancel took effect are still queued: refuse them.
+    // Connections accepted before the cancel took effect hold slots already: serve them, unless
+    // the lab is stopping.
     for (;;) {
         const rt::io_result res = co_await acc.next();
         if (!res.ok()) {
             break;
         }
-        (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
+        if (sh->env.stopping) {
+            (void)co_await rt::close_socket(r, rt::socket{res.res}, rt::close_mode::abort);
+        } else {
+            serve(sh, rt::socket{res.res}, tls);
+        }
+    }
+    co_return resume_below;
+}
+
+// `tls` null: plain ws:// connections; otherwise each connection starts with the TLS handshake.
+// A full shard polls (10 ms) until connections have ended, then accepts again.
+rt::task<void> accept_loop(shard* sh, const rt::listener* l, const tls::context* tls)
+{
+    rt::reactor& r = *sh->env.reactor;
+    while (!sh->env.stopping) {
+        const std::uint64_t resume_below = co_await accept_while_room(sh, l, tls);
+        while (!sh->env.stopping && live_connections(sh) >= resume_below) {
+            const rt::io_result slept = co_await rt::sleep_op(r, 10ms);
+            if (slept.res != 0) {
+                co_return;
+            }
+        }
     }
 }
 
@@ -225,12 +272,21 @@ struct listening {
     const tls::context* tls = nullptr;
 };
 
+// Slots kept free below the table size: one multishot accept can take a burst of queued
+// connections in a single task-work run before the shard sees any of them.
+std::uint64_t accept_limit_for(unsigned table) noexcept
+{
+    const std::uint64_t reserve = std::max<std::uint64_t>(64, table / 16);
+    return table > reserve ? table - reserve : table / 2;
+}
+
 rt::task<void> run_shard(shard* sh, const std::vector<listening>* listeners)
 {
     sh->env.reactor = rt::reactor::current();
     if (sh->env.stopping) {
         co_return; // stopped before it started
     }
+    sh->accept_limit = accept_limit_for(sh->env.reactor->report().fd_table_size);
     for (const listening& l : *listeners) {
         sh->accepting.spawn(accept_loop(sh, &l.socket, l.tls));
     }
