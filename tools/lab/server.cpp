@@ -59,8 +59,8 @@ struct shard {
     rt::scope connections;
     stop_message stop;
     conn_node* live = nullptr;
-    // Connections this shard takes before it stops accepting (set from the ring's table size in
-    // run_shard; lowered to the live count when the kernel answers -ENFILE anyway).
+    // Connections this shard takes before it stops accepting (from the ring's table size, set in
+    // run_shard).
     std::uint64_t accept_limit = 0;
 
     void link(conn_node* n) noexcept
