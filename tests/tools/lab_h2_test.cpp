@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "h2/error.h"
@@ -731,6 +732,51 @@ TEST_F(lab_h2_server, garbage_after_the_preface_closes_the_connection)
     // The lab is still serving HTTP/1.1.
     auto [c2, head] = request("/echo");
     EXPECT_EQ(status_of(head), 101);
+}
+
+TEST_F(lab_h2_server, an_idle_connection_gets_goaway_then_fin_after_the_hold_bound)
+{
+    h2c_client c(port());
+    ASSERT_TRUE(c.exchange([&] { return c.session().peer_settings_received(); }));
+    // No stream and no byte for hold_timeout (800 ms in the fixture): GOAWAY(NO_ERROR), then FIN.
+    (void)c.exchange([] { return false; });
+    const auto g = std::find_if(c.events().begin(), c.events().end(),
+                                [](const h2::event& e) { return e.kind == h2::event_kind::goaway; });
+    ASSERT_NE(g, c.events().end());
+    EXPECT_EQ(g->error_code, h2::no_error);
+    EXPECT_EQ(c.socket().wait_end(), stream_end::eof);
+}
+
+TEST(lab_h2_server_stop, stop_closes_h2_echo_streams_with_1001_and_goaway)
+{
+    server_config cfg;
+    std::string why;
+    auto s = server::start(cfg, &why);
+    if (!s && s.error() == rt::errc::io_uring_unavailable) {
+        GTEST_SKIP() << "io_uring unavailable: " << why;
+    }
+    ASSERT_TRUE(s) << why;
+    h2c_client c((*s)->local_addresses().front().port());
+    ASSERT_TRUE(c.exchange([&] { return c.session().peer_settings_received(); }));
+    h2::connect_request r;
+    r.scheme = "http";
+    r.authority = "127.0.0.1";
+    r.path = "/echo";
+    const auto id = c.session().open_websocket(r);
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(c.exchange([&] { return c.has(h2::event_kind::headers, *id); }));
+    std::thread stopper([&] { (*s)->stop(); });
+    (void)c.exchange([&] { return c.has(h2::event_kind::goaway, 0); });
+    stopper.join();
+    std::string got;
+    for (const auto& e : c.events()) {
+        if (e.kind == h2::event_kind::data && e.stream_id == *id) {
+            got.append(e.data.begin(), e.data.end());
+        }
+    }
+    EXPECT_EQ(got.substr(0, 4), std::string("\x88\x13\x03\xE9", 4)) << "close 1001";
+    EXPECT_TRUE(c.has(h2::event_kind::end_of_stream, *id));
+    EXPECT_TRUE(c.has(h2::event_kind::goaway, 0));
 }
 
 TEST(lab_h2_server_setting, absent_setting_on_a_real_server)

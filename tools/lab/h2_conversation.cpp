@@ -195,7 +195,7 @@ void h2_conversation::on_request(const h2::event& ev, std::int64_t now_ns)
         (void)session_.reset_stream(id, h2::refused_stream);
         return;
     }
-    auto st = std::unique_ptr<stream>(new (std::nothrow) stream{});
+    auto st = std::unique_ptr<stream>(new (std::nothrow) stream());
     if (!st) {
         (void)session_.reset_stream(id, h2::internal_error);
         return;
