@@ -11,9 +11,11 @@
 
 #include "engine/dns/client.h"
 #include "engine/probe/check.h"
+#include "engine/probe/compare.h"
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/self_check.h"
 #include "proto/render.h"
+#include "proto/render_compare.h"
 #include "tools/cli/check_options.h"
 #include "tools/cli/tls_context.h"
 #include "tools/wsprobe/fleet_command.h"
@@ -55,6 +57,59 @@ wsp::rt::task<wsp::proto::check_result> check_and_close(wsp::probe::probe_env en
     co_return result;
 }
 
+int exit_for(wsp::proto::check_status s)
+{
+    switch (s) {
+    case wsp::proto::check_status::up: return exit_up;
+    case wsp::proto::check_status::degraded: return exit_degraded;
+    case wsp::proto::check_status::down: return exit_down;
+    }
+    return exit_down;
+}
+
+wsp::rt::task<wsp::proto::compare_result> compare_and_close(wsp::probe::probe_env env,
+                                                            const wsp::proto::check_spec* spec,
+                                                            wsp::probe::http1_tls h1, wsp::dns::client* dns)
+{
+    auto result = co_await wsp::probe::run_compare(env, spec, h1);
+    if (dns != nullptr) {
+        co_await dns->close();
+    }
+    co_return result;
+}
+
+// --compare-transports: env's TLS context offers h2 (spec.tls.offer_h2 is set for wss://); the
+// HTTP/1.1 run gets a context whose ALPN offers only http/1.1, and a session cache of its own.
+int run_compare_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
+                        const wsp::cli::check_options& opts, bool color)
+{
+    std::optional<wsp::tls::context> http1_ctx;
+    wsp::tls::session_cache http1_cache(64);
+    if (opts.spec.url.secure) {
+        auto tls = opts.spec.tls;
+        tls.offer_h2 = false;
+        auto ctx = wsp::cli::make_client_tls_context(tls);
+        if (!ctx) {
+            return fail_usage(ctx.error());
+        }
+        http1_ctx.emplace(std::move(*ctx));
+    }
+    const wsp::probe::http1_tls h1{http1_ctx ? &*http1_ctx : nullptr, &http1_cache};
+    const auto result = wsp::rt::sync_wait(reactor, compare_and_close(env, &opts.spec, h1, env.dns));
+    for (const auto* run : {&result.http1, &result.h2}) {
+        if (opts.verbose && !run->transcript.empty()) {
+            std::FILE* to = opts.json ? stderr : stdout;
+            std::fputs(run == &result.http1 ? "# HTTP/1.1\n" : "# HTTP/2\n", to);
+            std::fputs(run->transcript.c_str(), to);
+            std::fputc('\n', to);
+        }
+    }
+    const std::string out = opts.json ? wsp::proto::render_compare_json(result)
+                                      : wsp::proto::render_compare_text(result, {color});
+    std::fputs(out.c_str(), stdout);
+    return exit_for(result.combined.status);
+}
+
 int run_check_command(std::span<const std::string_view> args)
 {
     auto opts = wsp::cli::parse_check_options(args, wsp::cli::environment::system());
@@ -92,6 +147,13 @@ int run_check_command(std::span<const std::string_view> args)
     wsp::http1::openssl_entropy entropy;
     wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose,
                               tls_ctx ? &*tls_ctx : nullptr, &tls_cache, {}};
+    const bool color = opts->color == wsp::cli::color_mode::always ||
+                       (opts->color == wsp::cli::color_mode::automatic && ::isatty(STDOUT_FILENO) == 1);
+    if (opts->compare_transports) {
+        const int code = run_compare_command(**reactor, env, *opts, color);
+        dns->reset();
+        return code;
+    }
     auto result = wsp::rt::sync_wait(**reactor, check_and_close(env, &opts->spec, dns->get()));
     dns->reset();
 
@@ -101,16 +163,9 @@ int run_check_command(std::span<const std::string_view> args)
             std::fputc('\n', stdout);
         }
     }
-    const bool color = opts->color == wsp::cli::color_mode::always ||
-                       (opts->color == wsp::cli::color_mode::automatic && ::isatty(STDOUT_FILENO) == 1);
     const std::string out = opts->json ? wsp::proto::render_json(result) : wsp::proto::render_text(result, {color});
     std::fputs(out.c_str(), stdout);
-    switch (result.status) {
-    case wsp::proto::check_status::up: return exit_up;
-    case wsp::proto::check_status::degraded: return exit_degraded;
-    case wsp::proto::check_status::down: return exit_down;
-    }
-    return exit_down;
+    return exit_for(result.status);
 }
 
 int run_selfcheck()
