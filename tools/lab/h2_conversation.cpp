@@ -104,12 +104,12 @@ wsp::expected<void> h2_conversation::feed(std::span<const std::uint8_t> bytes, s
 void h2_conversation::handle_events()
 {
     while (auto ev = session_.next_event()) {
-        on_event(*ev, now_ns_);
+        on_event(*ev);
     }
     std::erase_if(streams_, [](const auto& kv) { return kv.second->ended; });
 }
 
-void h2_conversation::on_event(h2::event& ev, std::int64_t now_ns)
+void h2_conversation::on_event(h2::event& ev)
 {
     const auto it = streams_.find(ev.stream_id);
     stream* s = it == streams_.end() ? nullptr : it->second.get();
@@ -117,7 +117,7 @@ void h2_conversation::on_event(h2::event& ev, std::int64_t now_ns)
     case h2::event_kind::headers:
         // A second header block on a known stream is a trailer: nothing to answer.
         if (s == nullptr) {
-            on_request(ev, now_ns);
+            on_request(ev);
         }
         break;
     case h2::event_kind::data:
@@ -146,7 +146,7 @@ void h2_conversation::on_event(h2::event& ev, std::int64_t now_ns)
     }
 }
 
-void h2_conversation::on_request(const h2::event& ev, std::int64_t now_ns)
+void h2_conversation::on_request(const h2::event& ev)
 {
     h2_plan plan = plan_h2_request(ev);
     if (log_ != nullptr) {
@@ -210,16 +210,14 @@ void h2_conversation::on_request(const h2::event& ev, std::int64_t now_ns)
     streams_.emplace(id, std::move(st));
     if (s.plan.delay_before_ms > 0) {
         s.timer = timer_kind::respond;
-        s.deadline = after(now_ns, std::chrono::milliseconds(s.plan.delay_before_ms));
+        s.deadline = after(now_ns_, std::chrono::milliseconds(s.plan.delay_before_ms));
         return;
     }
-    s.deadline = now_ns; // accept() starts the scenario's own timers from here
     accept(s);
 }
 
 void h2_conversation::accept(stream& s)
 {
-    const std::int64_t now_ns = s.deadline;
     s.timer = timer_kind::none;
     s.deadline = no_deadline;
     if (auto r = session_.accept_websocket(s.id, s.plan.subprotocol); !r) {
@@ -238,10 +236,10 @@ void h2_conversation::accept(stream& s)
     s.plan.first_bytes = {};
     if (s.plan.mode == ws_mode::await_close) {
         s.timer = timer_kind::give_up;
-        s.deadline = after(now_ns, limits_.close_timeout);
+        s.deadline = after(now_ns_, limits_.close_timeout);
     } else if (s.plan.kill) {
         s.timer = timer_kind::kill;
-        s.deadline = after(now_ns, std::chrono::milliseconds(s.plan.kill_after_ms));
+        s.deadline = after(now_ns_, std::chrono::milliseconds(s.plan.kill_after_ms));
     }
 }
 
@@ -381,7 +379,6 @@ void h2_conversation::on_time(std::int64_t now_ns)
         }
         switch (s.timer) {
         case timer_kind::respond:
-            s.deadline = now_ns;
             accept(s);
             break;
         case timer_kind::kill:

@@ -75,8 +75,8 @@ private:
     h2_conversation(h2::server_session session, const h2_limits& limits, session_counters* counters,
                     log_sink* log) noexcept;
     void handle_events();
-    void on_event(h2::event& ev, std::int64_t now_ns);
-    void on_request(const h2::event& ev, std::int64_t now_ns);
+    void on_event(h2::event& ev);
+    void on_request(const h2::event& ev);
     void accept(stream& s);
     void on_data(stream& s, std::span<std::uint8_t> bytes);
     void echo(stream& s, std::span<std::uint8_t> bytes);
