@@ -243,8 +243,9 @@ wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections
     return out;
 }
 
-// --slo: one step per rate (x1.5 each), each a fresh measurement window of slo_step_s; stops
-// when the SLO breaks or more than 1% of the step's connections fail.
+// --slo: one step per rate (x1.5 each, from --rate or 100/s), each a fresh measurement window of
+// slo_step_s; stops when the SLO breaks, more than 1% of the step's connections fail, or a step
+// would need more than -c connections.
 wsp::expected<run_report> capacity_search(const load_options& o, const tls::context* tls,
                                           const progress_fn& progress, std::string* why)
 {
@@ -254,7 +255,12 @@ wsp::expected<run_report> capacity_search(const load_options& o, const tls::cont
     double rate = o.rate > 0 ? o.rate : slo_first_rate;
     double elapsed = 0;
     for (unsigned step = 0; step < slo_max_steps; ++step) {
-        const auto n = static_cast<std::uint64_t>(std::ceil(rate * o.slo_step_s));
+        // -c bounds the search: a step needing more connections than that is not run.
+        auto n = static_cast<std::uint64_t>(std::ceil(rate * o.slo_step_s));
+        if (step > 0 && n > o.connections) {
+            break;
+        }
+        n = std::max<std::uint64_t>(1, std::min(n, o.connections));
         auto r = run_once(o, n, rate, o.slo_step_s, tls, progress, why);
         if (!r) {
             return wsp::unexpected(r.error());

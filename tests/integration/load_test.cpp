@@ -1,0 +1,246 @@
+// `wsprobe load` against wsprobe-lab on 127.0.0.1: the --json counts add up, strict validation
+// catches a wrong Sec-WebSocket-Accept under load, drops during hold are counted by close code,
+// --source spreads connections, pings are counted, --slo steps, and bad flags exit 3.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/harness.h"
+
+namespace {
+
+using namespace wsp::test;
+
+class load_lab : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { lab_ = new lab_server(); }
+    static void TearDownTestSuite()
+    {
+        delete lab_;
+        lab_ = nullptr;
+    }
+    static std::string url(const std::string& path) { return lab_->url(path); }
+    static lab_server* lab_;
+};
+lab_server* load_lab::lab_ = nullptr;
+
+// One `wsprobe load ... --json` run, parsed.
+struct load_json {
+    run_output run;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    bool parsed = false;
+
+    [[nodiscard]] std::uint64_t total(const char* field) const
+    {
+        std::uint64_t v = 0;
+        return doc["totals"][field].get(v) == simdjson::SUCCESS ? v : ~std::uint64_t{0};
+    }
+    [[nodiscard]] std::string context() const { return "exit " + std::to_string(run.exit_code) + "\n" + run.out + run.err; }
+    // Failure counts keyed "phase/code".
+    [[nodiscard]] std::map<std::string, std::uint64_t> failures() const
+    {
+        std::map<std::string, std::uint64_t> out;
+        simdjson::dom::array arr;
+        if (doc["failures"].get(arr) != simdjson::SUCCESS) {
+            return out;
+        }
+        for (auto f : arr) {
+            std::string_view phase;
+            std::string_view code;
+            std::uint64_t n = 0;
+            if (f["phase"].get(phase) != simdjson::SUCCESS || f["code"].get(code) != simdjson::SUCCESS ||
+                f["count"].get(n) != simdjson::SUCCESS) {
+                out["<malformed>"] += 1;
+                continue;
+            }
+            out[std::string(phase) + "/" + std::string(code)] += n;
+        }
+        return out;
+    }
+    [[nodiscard]] std::map<std::uint64_t, std::uint64_t> drops() const
+    {
+        std::map<std::uint64_t, std::uint64_t> out;
+        simdjson::dom::array arr;
+        if (doc["drops"].get(arr) != simdjson::SUCCESS) {
+            return out;
+        }
+        for (auto d : arr) {
+            std::uint64_t code = 0;
+            std::uint64_t n = 0;
+            if (d["close_code"].get(code) != simdjson::SUCCESS || d["count"].get(n) != simdjson::SUCCESS) {
+                out[0] += 1;
+                continue;
+            }
+            out[code] += n;
+        }
+        return out;
+    }
+};
+
+std::unique_ptr<load_json> load(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "load");
+    args.push_back("--json");
+    auto r = std::make_unique<load_json>();
+    r->run = run_wsprobe(args, 20s);
+    r->parsed = r->parser.parse(r->run.out).get(r->doc) == simdjson::SUCCESS;
+    return r;
+}
+
+// attempted = succeeded + failed; failures by phase/code sum to failed; drops by code sum to
+// dropped; every succeeded connection was either closed by us or dropped.
+void expect_counts_add_up(const load_json& r)
+{
+    ASSERT_TRUE(r.parsed) << r.context();
+    const std::uint64_t attempted = r.total("attempted");
+    EXPECT_EQ(attempted, r.total("succeeded") + r.total("failed")) << r.context();
+    EXPECT_EQ(r.total("in_progress"), 0U) << r.context();
+    std::uint64_t failed = 0;
+    for (const auto& [key, n] : r.failures()) {
+        failed += n;
+    }
+    EXPECT_EQ(failed, r.total("failed")) << r.context();
+    std::uint64_t dropped = 0;
+    for (const auto& [code, n] : r.drops()) {
+        dropped += n;
+    }
+    EXPECT_EQ(dropped, r.total("dropped")) << r.context();
+    EXPECT_EQ(r.total("succeeded"), r.total("closed") + r.total("dropped")) << r.context();
+}
+
+TEST_F(load_lab, counts_add_up_in_a_mixed_run)
+{
+    // 127.255.255.254 and .255 are on the loopback network; 128.0.0.0 and 128.0.0.1 are not this
+    // host's, so the connections placed on them fail at the tcp phase.
+    auto r = load({url("/echo"), "-c", "40", "--duration", "1s", "--source", "127.255.255.254-128.0.0.1"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("attempted"), 40U) << r->context();
+    EXPECT_GT(r->total("succeeded"), 0U) << r->context();
+    EXPECT_GT(r->total("failed"), 0U) << r->context();
+    for (const auto& [key, n] : r->failures()) {
+        EXPECT_TRUE(key.starts_with("tcp/")) << key;
+    }
+    EXPECT_EQ(r->run.exit_code, 1) << r->context();
+}
+
+TEST_F(load_lab, wrong_accept_under_load_fails_every_connection_at_the_upgrade)
+{
+    auto r = load({url("/bad-accept"), "-c", "200", "--rate", "400", "--duration", "2s"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("attempted"), 200U) << r->context();
+    EXPECT_EQ(r->total("succeeded"), 0U) << r->context();
+    const auto f = r->failures();
+    ASSERT_EQ(f.size(), 1U) << r->context();
+    EXPECT_EQ(f.begin()->first, "upgrade/accept_mismatch");
+    EXPECT_EQ(f.begin()->second, 200U);
+    EXPECT_EQ(r->run.exit_code, 2) << r->context();
+}
+
+TEST_F(load_lab, drops_during_hold_are_counted_with_the_close_code)
+{
+    auto r = load({url("/close-after-upgrade?code=4401"), "-c", "50", "--duration", "1s"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 50U) << r->context();
+    EXPECT_EQ(r->total("dropped"), 50U) << r->context();
+    EXPECT_EQ(r->drops()[4401], 50U) << r->context();
+    EXPECT_EQ(r->run.exit_code, 1) << r->context();
+}
+
+TEST_F(load_lab, idle_cuts_are_reported_as_1006_with_their_idle_time)
+{
+    auto r = load({url("/idle-kill?ms=400"), "-c", "30", "--duration", "1500ms", "--hold"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->drops()[1006], 30U) << r->context();
+    std::uint64_t held = 0;
+    std::uint64_t cut = 0;
+    double first = 0;
+    ASSERT_EQ(r->doc["idle"]["held"].get(held), simdjson::SUCCESS) << r->context();
+    ASSERT_EQ(r->doc["idle"]["cut"].get(cut), simdjson::SUCCESS);
+    ASSERT_EQ(r->doc["idle"]["first_cut_after_s"].get(first), simdjson::SUCCESS);
+    EXPECT_EQ(held, 30U);
+    EXPECT_EQ(cut, 30U);
+    EXPECT_GE(first, 0.35);
+    EXPECT_LT(first, 1.4);
+}
+
+TEST_F(load_lab, sources_spread_over_loopback_addresses)
+{
+    auto r = load({url("/echo"), "-c", "40", "--rate", "200", "--duration", "1s", "--source", "127.0.0.2-127.0.0.5"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 40U) << r->context();
+    std::string_view source;
+    ASSERT_EQ(r->doc["config"]["source"].get(source), simdjson::SUCCESS);
+    EXPECT_EQ(source, "127.0.0.2-127.0.0.5");
+    EXPECT_EQ(r->run.exit_code, 0) << r->context();
+}
+
+TEST_F(load_lab, pings_during_hold_are_counted_and_timed)
+{
+    auto r = load({url("/echo"), "-c", "20", "--duration", "1500ms", "--ping-interval", "200ms"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("closed"), 20U) << r->context();
+    EXPECT_GE(r->total("pings_sent"), 20U * 5) << r->context();
+    EXPECT_EQ(r->total("pongs_received"), r->total("pings_sent")) << r->context();
+    std::uint64_t rtt = 0;
+    ASSERT_EQ(r->doc["latency_ms"]["rtt"]["count"].get(rtt), simdjson::SUCCESS);
+    EXPECT_EQ(rtt, r->total("pongs_received"));
+    EXPECT_EQ(r->run.exit_code, 0) << r->context();
+}
+
+TEST_F(load_lab, slo_search_reports_the_steps_and_the_highest_rate_held)
+{
+    auto held = load({url("/echo"), "-c", "120", "--rate", "100", "--slo", "upgrade_p99<5s", "--slo-step", "300ms"});
+    ASSERT_TRUE(held->parsed) << held->context();
+    simdjson::dom::array steps;
+    ASSERT_EQ(held->doc["slo"]["steps"].get(steps), simdjson::SUCCESS) << held->context();
+    EXPECT_GE(steps.size(), 3U); // 100/s, 150/s, 225/s, 337.5/s need 30, 45, 68, 102 connections
+    double highest = 0;
+    ASSERT_EQ(held->doc["slo"]["highest_rate_held"].get(highest), simdjson::SUCCESS) << held->context();
+    EXPECT_GE(highest, 225.0);
+    EXPECT_EQ(held->run.exit_code, 0) << held->context();
+
+    auto broken = load({url("/echo"), "-c", "50", "--rate", "100", "--slo", "upgrade_p99<1us", "--slo-step", "300ms"});
+    ASSERT_TRUE(broken->parsed) << broken->context();
+    EXPECT_TRUE(broken->doc["slo"]["highest_rate_held"].is_null()) << broken->context();
+    EXPECT_EQ(broken->run.exit_code, 1) << broken->context();
+}
+
+TEST_F(load_lab, report_file_holds_the_charts)
+{
+    const auto path = std::filesystem::temp_directory_path() / ("wsprobe-load-report-" + std::to_string(::getpid()) + ".html");
+    auto r = load({url("/echo"), "-c", "10", "--duration", "1s", "--report", path.string()});
+    ASSERT_TRUE(r->parsed) << r->context();
+    std::ifstream f(path);
+    std::stringstream html;
+    html << f.rdbuf();
+    std::filesystem::remove(path);
+    EXPECT_NE(html.str().find("id=\"chart-connections\""), std::string::npos);
+    EXPECT_NE(html.str().find("id=\"chart-latency\""), std::string::npos);
+}
+
+TEST_F(load_lab, bad_flags_exit_3)
+{
+    const std::vector<std::vector<std::string>> cases = {
+        {"load", url("/echo"), "-c", "0"},
+        {"load", url("/echo"), "--rate", "fast"},
+        {"load", url("/echo"), "--duration", "-1s"},
+        {"load", url("/echo"), "--source", "127.0.0.9-127.0.0.2"},
+        {"load", url("/echo"), "--slo", "upgrade<250ms"},
+        {"load", url("/echo"), "--no-such-flag"},
+        {"load", url("/echo"), "-c"},
+        {"load"},
+    };
+    for (const auto& args : cases) {
+        auto r = run_wsprobe(args, 10s);
+        EXPECT_EQ(r.exit_code, 3) << args.back() << ": " << r.out << r.err;
+        EXPECT_FALSE(r.err.empty()) << args.back();
+        EXPECT_TRUE(r.out.empty()) << args.back() << ": " << r.out;
+    }
+}
+
+} // namespace
