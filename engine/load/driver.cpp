@@ -233,6 +233,9 @@ wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections
     cl.join();
     drain_seconds(run, out.timeline, &errors, true, progress);
     out.elapsed_s = static_cast<double>(rt::mono_now() - run.start_ns) / 1e9;
+    if (!out.timeline.empty() && out.timeline.back().t_s > out.elapsed_s) {
+        out.timeline.back().t_s = out.elapsed_s; // the last second was a partial one
+    }
     out.stats = std::move(run.stats);
     if (o.ping_interval_s <= 0 && o.message_rate <= 0) {
         out.idle = idle_of(run);
