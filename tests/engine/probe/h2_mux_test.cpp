@@ -1,6 +1,7 @@
 // Multiplexed probes (engine/probe/h2_mux.cpp): K RFC 8441 streams on one HTTP/2 connection,
-// against an in-process h2c server on 127.0.0.1 (h2::server_session over blocking sockets on its
-// own thread) that counts the connections it accepts and the streams it answers.
+// against an in-process HTTP/2 server on 127.0.0.1 (h2::server_session over blocking sockets on
+// its own thread; h2c, or TLS with ALPN h2) that counts the connections it accepts and the
+// streams it answers.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -24,6 +26,9 @@
 #include "h2/session.h"
 #include "http1/key.h"
 #include "proto/url.h"
+#include "tls/cert_gen.h"
+#include "tls/context.h"
+#include "tls/session.h"
 #include "tests/engine/runtime/rt_test_support.h"
 #include "ws/decoder.h"
 #include "ws/frame.h"
@@ -36,7 +41,7 @@ using wsp::proto::phase;
 
 // One WebSocket per stream, server side: "/echo" echoes every message and answers close,
 // "/reset" resets the stream when the first frame arrives, "/silent" accepts and never answers,
-// "/reject" answers 403.
+// "/reject" answers 403, "/goaway" ends the connection with GOAWAY(ENHANCE_YOUR_CALM).
 struct ws_stream {
     std::string path;
     wsp::ws::decoder dec{wsp::ws::decoder_options{wsp::ws::role::server}};
@@ -49,12 +54,15 @@ struct ws_stream {
 struct h2_conn {
     int fd = -1;
     wsp::h2::server_session session;
+    std::optional<wsp::tls::session> tls; // wss: ALPN h2, then HTTP/2 inside TLS
     std::map<std::int32_t, ws_stream> streams;
 };
 
 class h2c_ws_server {
 public:
-    explicit h2c_ws_server(wsp::h2::server_options opts = {}) : opts_(opts)
+    // With `tls`, every connection is TLS (the context must outlive the server).
+    explicit h2c_ws_server(wsp::h2::server_options opts = {}, const wsp::tls::context* tls = nullptr)
+        : opts_(opts), tls_(tls)
     {
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
@@ -79,7 +87,7 @@ public:
 
     [[nodiscard]] std::string url(const std::string& path) const
     {
-        return "ws://127.0.0.1:" + std::to_string(port_) + path;
+        return (tls_ != nullptr ? "wss://127.0.0.1:" : "ws://127.0.0.1:") + std::to_string(port_) + path;
     }
     [[nodiscard]] int accepted() const { return accepted_.load(); }
     // Stream ids on which an extended CONNECT arrived, over all connections.
@@ -111,10 +119,17 @@ private:
             if ((fds[0].revents & POLLIN) != 0) {
                 const int fd = ::accept(listener_, nullptr, nullptr);
                 auto s = wsp::h2::server_session::create(opts_);
-                if (fd >= 0 && s) {
+                std::optional<wsp::tls::session> t;
+                if (tls_ != nullptr) {
+                    auto made = wsp::tls::session::server(*tls_);
+                    if (made) {
+                        t.emplace(std::move(*made));
+                    }
+                }
+                if (fd >= 0 && s && (tls_ == nullptr || t)) {
                     ++accepted_;
-                    conns.push_back(h2_conn{fd, std::move(*s), {}});
-                    send_output(conns.back());
+                    conns.push_back(h2_conn{fd, std::move(*s), std::move(t), {}});
+                    (void)send_output(conns.back());
                 }
             }
         }
@@ -123,12 +138,29 @@ private:
         }
     }
 
-    // One read: feed, answer, send. False when the connection is over.
+    // One read: (decrypt,) feed, answer, send. False when the connection is over.
     bool serve(h2_conn& c)
     {
         std::array<std::uint8_t, 16384> buf{};
         const ssize_t n = ::recv(c.fd, buf.data(), buf.size(), 0);
-        if (n <= 0 || !c.session.feed({buf.data(), static_cast<std::size_t>(n)})) {
+        if (n <= 0) {
+            return false;
+        }
+        std::vector<std::uint8_t> plain(buf.begin(), buf.begin() + n);
+        if (c.tls) {
+            plain.clear();
+            if (!c.tls->feed(std::as_bytes(std::span(buf.data(), static_cast<std::size_t>(n))))) {
+                return false;
+            }
+            if (!c.tls->handshake_done() && !c.tls->handshake()) {
+                return false;
+            }
+            for (auto r = c.tls->read_plain(std::as_writable_bytes(std::span(buf)));
+                 c.tls->handshake_done() && r && r->bytes > 0; r = c.tls->read_plain(std::as_writable_bytes(std::span(buf)))) {
+                plain.insert(plain.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r->bytes));
+            }
+        }
+        if (!plain.empty() && !c.session.feed(plain)) {
             return false;
         }
         while (auto ev = c.session.next_event()) {
@@ -149,6 +181,8 @@ private:
             }
             if (s.path == "/reject") {
                 (void)c.session.respond(ev.stream_id, 403, {}, true);
+            } else if (s.path == "/goaway") {
+                (void)c.session.send_goaway(wsp::h2::enhance_your_calm, "test");
             } else {
                 (void)c.session.accept_websocket(ev.stream_id);
             }
@@ -207,15 +241,11 @@ private:
         }
     }
 
-    static bool send_output(h2_conn& c)
+    static bool send_all(int fd, std::span<const std::byte> bytes)
     {
-        std::vector<std::uint8_t> out;
-        if (!c.session.drain_output(out)) {
-            return false;
-        }
         std::size_t done = 0;
-        while (done < out.size()) {
-            const ssize_t n = ::send(c.fd, out.data() + done, out.size() - done, MSG_NOSIGNAL);
+        while (done < bytes.size()) {
+            const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
             if (n <= 0) {
                 return false;
             }
@@ -224,7 +254,36 @@ private:
         return true;
     }
 
+    // The session's output, through TLS once its handshake is done (the handshake flight first).
+    static bool send_output(h2_conn& c)
+    {
+        std::vector<std::uint8_t> out;
+        if ((!c.tls || c.tls->handshake_done()) && !c.session.drain_output(out)) {
+            return false;
+        }
+        if (!c.tls) {
+            return send_all(c.fd, std::as_bytes(std::span(out)));
+        }
+        std::size_t done = 0;
+        for (;;) {
+            const auto pending = c.tls->pending_output();
+            if (!send_all(c.fd, pending)) {
+                return false;
+            }
+            c.tls->consume_output(pending.size());
+            if (done == out.size()) {
+                return true;
+            }
+            auto w = c.tls->write_plain(std::as_bytes(std::span(out).subspan(done)));
+            if (!w) {
+                return false;
+            }
+            done += w->bytes;
+        }
+    }
+
     wsp::h2::server_options opts_;
+    const wsp::tls::context* tls_;
     int listener_ = -1;
     std::uint16_t port_ = 0;
     std::atomic<bool> stop_{false};
@@ -398,6 +457,98 @@ TEST_F(mux_fixture, a_refused_connection_fails_every_probe_at_tcp)
         EXPECT_EQ(out.stream_ids[i], 0);
     }
     EXPECT_EQ(out.results[0].code, "connection_refused") << out.results[0].sentence;
+}
+
+TEST_F(mux_fixture, a_goaway_with_an_error_fails_every_probe_on_the_connection)
+{
+    WSP_RT_REACTOR(r);
+    h2c_ws_server server;
+    const auto spec = echo_spec(server.url("/echo"));
+    const auto out = wsp::rt::sync_wait(
+        r, wsp::probe::run_multiplexed_targets(env_for(r), &spec, {"/goaway", "/echo", "/echo"}));
+    ASSERT_EQ(out.results.size(), 3U);
+    for (const auto& res : out.results) {
+        EXPECT_EQ(res.status, check_status::down);
+        EXPECT_EQ(res.code, "goaway") << res.sentence;
+        EXPECT_NE(res.sentence.find("ENHANCE_YOUR_CALM"), std::string::npos) << res.sentence;
+    }
+    EXPECT_EQ(server.accepted(), 1);
+}
+
+// A local CA and a 127.0.0.1 leaf; the server accepts only `server_alpn`, the client offers h2 first.
+struct tls_pair {
+    std::optional<wsp::tls::context> server;
+    std::optional<wsp::tls::context> client;
+};
+
+tls_pair make_tls_pair(const std::string& server_alpn = "h2")
+{
+    tls_pair p;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    auto ca = wsp::tls::certificate_authority::create({"wsprobe test CA", {}, {}, now - 3600, now + 400 * 86400});
+    EXPECT_TRUE(ca.has_value());
+    auto leaf = ca->issue({"127.0.0.1", {}, {"127.0.0.1"}, now - 3600, now + 400 * 86400});
+    EXPECT_TRUE(leaf.has_value());
+    auto s = wsp::tls::context_builder::server()
+                 .certificate_pem(leaf->certificate, leaf->private_key)
+                 .alpn({server_alpn})
+                 .build();
+    auto c = wsp::tls::context_builder::client().ca_pem(ca->pem().certificate).alpn({"h2", "http/1.1"}).build();
+    EXPECT_TRUE(s.has_value());
+    EXPECT_TRUE(c.has_value());
+    p.server.emplace(std::move(*s));
+    p.client.emplace(std::move(*c));
+    return p;
+}
+
+TEST_F(mux_fixture, over_tls_the_probes_share_one_handshake_and_one_connection)
+{
+    WSP_RT_REACTOR(r);
+    const tls_pair tls = make_tls_pair();
+    h2c_ws_server server({}, &*tls.server);
+    auto spec = echo_spec(server.url("/echo"));
+    spec.http2 = wsp::proto::http2_mode::require;
+    auto env = env_for(r);
+    env.tls = &*tls.client;
+    constexpr std::size_t k = 6;
+    const auto out = wsp::rt::sync_wait(
+        r, wsp::probe::run_multiplexed_targets(env, &spec, {"/echo", "/echo", "/reset", "/echo", "/echo", "/echo"}));
+    ASSERT_EQ(out.results.size(), k);
+    for (std::size_t i = 0; i < k; ++i) {
+        const auto& res = out.results[i];
+        ASSERT_TRUE(res.tls.has_value()) << res.sentence;
+        EXPECT_EQ(res.tls->alpn, "h2");
+        EXPECT_EQ(res.duration(phase::tls), out.results[0].duration(phase::tls));
+        if (i == 2) {
+            EXPECT_EQ(res.code, "stream_reset") << res.sentence;
+        } else {
+            EXPECT_EQ(res.status, check_status::up) << res.code << ": " << res.sentence;
+            EXPECT_EQ(res.negotiated.http_version, "h2");
+            EXPECT_TRUE(res.close.clean);
+        }
+    }
+    expect_distinct_odd(out.stream_ids);
+    EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST_F(mux_fixture, over_tls_a_server_that_selects_http1_fails_every_probe_with_h2_not_negotiated)
+{
+    WSP_RT_REACTOR(r);
+    const tls_pair tls = make_tls_pair("http/1.1");
+    h2c_ws_server server({}, &*tls.server);
+    const auto spec = echo_spec(server.url("/echo"));
+    auto env = env_for(r);
+    env.tls = &*tls.client;
+    const auto out = wsp::rt::sync_wait(r, wsp::probe::run_multiplexed(env, &spec, 3));
+    ASSERT_EQ(out.results.size(), 3U);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(out.results[i].code, "h2_not_negotiated") << out.results[i].sentence;
+        EXPECT_EQ(out.results[i].failed_phase, phase::upgrade);
+        ASSERT_TRUE(out.results[i].tls.has_value());
+        EXPECT_EQ(out.results[i].tls->alpn, "http/1.1");
+        EXPECT_EQ(out.stream_ids[i], 0);
+    }
+    EXPECT_TRUE(server.streams_seen().empty());
 }
 
 TEST_F(mux_fixture, zero_probes_open_nothing)
