@@ -57,8 +57,8 @@ wsp::rt::task<void> one_per_connection(wsp::probe::probe_env env, const wsp::pro
     }
 }
 
-wsp::rt::task<void> multiplexed(wsp::probe::probe_env env, const wsp::proto::check_spec* spec, std::size_t total,
-                                std::size_t k, totals* t)
+wsp::rt::task<void> multiplexed(wsp::probe::probe_env env, const wsp::proto::check_spec* spec,
+                                std::size_t total, std::size_t k, totals* t)
 {
     while (t->started < total) {
         const std::size_t batch = std::min(k, total - t->started);
@@ -101,8 +101,8 @@ struct sample {
     totals t;
 };
 
-sample measure(wsp::rt::reactor& r, wsp::probe::probe_env env, const wsp::proto::check_spec& spec, std::size_t n,
-               std::size_t concurrency, std::size_t k)
+sample measure(wsp::rt::reactor& r, wsp::probe::probe_env env, const wsp::proto::check_spec& spec,
+               std::size_t n, std::size_t concurrency, std::size_t k)
 {
     sample s;
     const double cpu0 = cpu_seconds();
@@ -177,13 +177,15 @@ int main(int argc, char** argv)
     }
     wsp::tls::session_cache cache(64);
     wsp::http1::openssl_entropy entropy;
-    const wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr,
-                                    &cache, {}};
+    const wsp::probe::probe_env env{
+        reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
     const auto& spec = opts->spec;
 
     // Warm-up: frame pools, buffer ring, OpenSSL's RNG, the front end's backend connections.
-    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200), std::min<std::size_t>(concurrency, 50), 0);
-    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200), std::min<std::size_t>(concurrency, 50), k);
+    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
+                  std::min<std::size_t>(concurrency, 50), 0);
+    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
+                  std::min<std::size_t>(concurrency, 50), k);
 
     std::vector<double> cpu[2];
     std::vector<double> rate[2];
@@ -195,10 +197,11 @@ int main(int argc, char** argv)
             const sample s = measure(**reactor, env, spec, checks, concurrency, mode_k);
             cpu[mode].push_back(s.cpu_us_per_check);
             rate[mode].push_back(s.checks_per_s);
-            std::printf("rep=%zu mode=%s k=%zu in_flight=%zu checks=%zu up=%zu down=%zu not_h2=%zu checks_per_s=%.0f "
-                        "cpu_us_per_check=%.1f\n",
-                        rep, names[mode], mode == 0 ? std::size_t{1} : k, concurrency, s.t.up + s.t.down, s.t.up,
-                        s.t.down, s.t.not_h2, s.checks_per_s, s.cpu_us_per_check);
+            std::printf(
+                "rep=%zu mode=%s k=%zu in_flight=%zu checks=%zu up=%zu down=%zu not_h2=%zu checks_per_s=%.0f "
+                "cpu_us_per_check=%.1f\n",
+                rep, names[mode], mode == 0 ? std::size_t{1} : k, concurrency, s.t.up + s.t.down, s.t.up,
+                s.t.down, s.t.not_h2, s.checks_per_s, s.cpu_us_per_check);
             if (!s.t.first_failure.empty()) {
                 std::printf("  first failure: %s\n", s.t.first_failure.c_str());
             }
@@ -207,8 +210,8 @@ int main(int argc, char** argv)
     }
     wsp::rt::sync_wait(**reactor, (*dns)->close());
     for (int mode = 0; mode < 2; ++mode) {
-        std::printf("median mode=%s url=%s checks_per_s=%.0f cpu_us_per_check=%.1f (of %zu reps)\n", names[mode],
-                    spec.url.text().c_str(), median(rate[mode]), median(cpu[mode]), reps);
+        std::printf("median mode=%s url=%s checks_per_s=%.0f cpu_us_per_check=%.1f (of %zu reps)\n",
+                    names[mode], spec.url.text().c_str(), median(rate[mode]), median(cpu[mode]), reps);
     }
     std::printf("cpu_ratio conn_per_check/multiplexed=%.2f\n", median(cpu[0]) / median(cpu[1]));
     return failed ? 2 : 0;

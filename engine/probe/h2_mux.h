@@ -34,7 +34,8 @@ struct mux_outcome {
 // honoured by nghttp2, which holds the extra extended CONNECTs until streams close (that wait is
 // part of their upgrade phase). No retries (spec.retries is ignored); thresholds are applied.
 // `spec` must outlive the task. Never throws. Reactor thread only.
-[[nodiscard]] rt::task<mux_outcome> run_multiplexed(probe_env env, const proto::check_spec* spec, std::size_t count);
+[[nodiscard]] rt::task<mux_outcome> run_multiplexed(probe_env env, const proto::check_spec* spec,
+                                                    std::size_t count);
 
 // As run_multiplexed, one probe per request target ("/chat?room=1") on spec's origin, e.g. to
 // check many paths of one origin over one connection; the result's url names its target.

@@ -44,8 +44,8 @@ class h2_stream_source {
 public:
     // Queues `plain` as DATA on `stream_id` and sends it, or leaves it to the send already in
     // progress on the connection. res = bytes or -errno, as byte_pipe::send.
-    [[nodiscard]] virtual rt::task<rt::io_result> stream_send(std::int32_t stream_id, std::span<const std::byte> plain,
-                                                              rt::deadline until) = 0;
+    [[nodiscard]] virtual rt::task<rt::io_result>
+    stream_send(std::int32_t stream_id, std::span<const std::byte> plain, rt::deadline until) = 0;
     // The stream's next DATA payload, as byte_pipe::recv (bytes valid until the next call for the
     // same stream). A reset or GOAWAY is an error read with its sentence in *failure_text.
     [[nodiscard]] virtual rt::task<pipe_read> stream_recv(std::int32_t stream_id, rt::deadline until,

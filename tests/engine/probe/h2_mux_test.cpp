@@ -26,10 +26,10 @@
 #include "h2/session.h"
 #include "http1/key.h"
 #include "proto/url.h"
+#include "tests/engine/runtime/rt_test_support.h"
 #include "tls/cert_gen.h"
 #include "tls/context.h"
 #include "tls/session.h"
-#include "tests/engine/runtime/rt_test_support.h"
 #include "ws/decoder.h"
 #include "ws/frame.h"
 
@@ -69,7 +69,8 @@ public:
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof a;
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 16) != 0 ||
+        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+            ::listen(listener_, 16) != 0 ||
             ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
             throw std::runtime_error("h2c_ws_server: cannot listen on 127.0.0.1");
         }
@@ -156,7 +157,8 @@ private:
                 return false;
             }
             for (auto r = c.tls->read_plain(std::as_writable_bytes(std::span(buf)));
-                 c.tls->handshake_done() && r && r->bytes > 0; r = c.tls->read_plain(std::as_writable_bytes(std::span(buf)))) {
+                 c.tls->handshake_done() && r && r->bytes > 0;
+                 r = c.tls->read_plain(std::as_writable_bytes(std::span(buf)))) {
                 plain.insert(plain.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r->bytes));
             }
         }
@@ -233,7 +235,8 @@ private:
         s.in.erase(s.in.begin(), s.in.begin() + static_cast<std::ptrdiff_t>(pos));
     }
 
-    static void reply(h2_conn& c, std::int32_t id, wsp::ws::opcode op, const std::vector<std::uint8_t>& payload)
+    static void reply(h2_conn& c, std::int32_t id, wsp::ws::opcode op,
+                      const std::vector<std::uint8_t>& payload)
     {
         std::vector<std::uint8_t> frame(payload.size() + wsp::ws::max_header_size);
         if (auto n = wsp::ws::build_frame(frame, op, payload, std::nullopt)) {
@@ -310,7 +313,10 @@ wsp::proto::check_spec echo_spec(const std::string& url)
 
 struct mux_fixture : ::testing::Test {
     wsp::http1::openssl_entropy entropy;
-    wsp::probe::probe_env env_for(wsp::rt::reactor& r) { return {&r, nullptr, &entropy, false, nullptr, nullptr, {}}; }
+    wsp::probe::probe_env env_for(wsp::rt::reactor& r)
+    {
+        return {&r, nullptr, &entropy, false, nullptr, nullptr, {}};
+    }
 };
 
 void expect_distinct_odd(const std::vector<std::int32_t>& ids)
@@ -485,7 +491,8 @@ tls_pair make_tls_pair(const std::string& server_alpn = "h2")
 {
     tls_pair p;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
-    auto ca = wsp::tls::certificate_authority::create({"wsprobe test CA", {}, {}, now - 3600, now + 400 * 86400});
+    auto ca =
+        wsp::tls::certificate_authority::create({"wsprobe test CA", {}, {}, now - 3600, now + 400 * 86400});
     EXPECT_TRUE(ca.has_value());
     auto leaf = ca->issue({"127.0.0.1", {}, {"127.0.0.1"}, now - 3600, now + 400 * 86400});
     EXPECT_TRUE(leaf.has_value());
@@ -493,7 +500,8 @@ tls_pair make_tls_pair(const std::string& server_alpn = "h2")
                  .certificate_pem(leaf->certificate, leaf->private_key)
                  .alpn({server_alpn})
                  .build();
-    auto c = wsp::tls::context_builder::client().ca_pem(ca->pem().certificate).alpn({"h2", "http/1.1"}).build();
+    auto c =
+        wsp::tls::context_builder::client().ca_pem(ca->pem().certificate).alpn({"h2", "http/1.1"}).build();
     EXPECT_TRUE(s.has_value());
     EXPECT_TRUE(c.has_value());
     p.server.emplace(std::move(*s));
@@ -511,8 +519,9 @@ TEST_F(mux_fixture, over_tls_the_probes_share_one_handshake_and_one_connection)
     auto env = env_for(r);
     env.tls = &*tls.client;
     constexpr std::size_t k = 6;
-    const auto out = wsp::rt::sync_wait(
-        r, wsp::probe::run_multiplexed_targets(env, &spec, {"/echo", "/echo", "/reset", "/echo", "/echo", "/echo"}));
+    const auto out =
+        wsp::rt::sync_wait(r, wsp::probe::run_multiplexed_targets(
+                                  env, &spec, {"/echo", "/echo", "/reset", "/echo", "/echo", "/echo"}));
     ASSERT_EQ(out.results.size(), k);
     for (std::size_t i = 0; i < k; ++i) {
         const auto& res = out.results[i];
