@@ -92,6 +92,8 @@ struct shard {
     histogram idle_cuts{3};
     std::uint64_t held = 0;
     bool idle_mode = false;  // no pings and no messages: drops are idle cuts
+    std::string message;     // what --message-rate sends: --payload, or the preset's RTT request
+    bool message_binary = false;
     bool done = false;       // every connection finished; the ticker publishes the last second
 
     // Moves the accumulated second into the run's timeline.
@@ -258,10 +260,9 @@ rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int
                 next_ping = std::max(next_ping + ping_every, t + 1);
             }
             if (t >= next_message) {
-                const std::string& text = o.preset_messages && !spec->payload.empty() ? spec->payload : o.payload;
                 echoes.push(t);
                 ++sh->stats.counts.messages_sent;
-                (void)co_await conn->send_message(text, spec->binary, rt::deadline{t + send_bound_ns});
+                (void)co_await conn->send_message(sh->message, sh->message_binary, rt::deadline{t + send_bound_ns});
                 next_message = std::max(next_message + message_every, t + 1);
             }
             continue;
@@ -305,6 +306,27 @@ rt::task<void> tick(shard* sh)
     }
 }
 
+// The message sent at --message-rate: --payload, or with --preset-messages the app preset's
+// RTT request (e.g. graphql-transport-ws {"type":"ping"}, an MQTT PINGREQ), whose reply is timed.
+void choose_message(shard& sh, const proto::check_spec& spec)
+{
+    const load_options& o = *sh.run->opts;
+    sh.message = o.payload;
+    sh.message_binary = spec.binary;
+    if (!o.preset_messages || !spec.app || spec.app->preset == nullptr) {
+        return;
+    }
+    auto made = spec.app->preset->make(spec.app->options);
+    if (!made || !(*made)->has_rtt()) {
+        return;
+    }
+    const auto request = (*made)->rtt_request();
+    if (!request.empty()) {
+        sh.message = request.front().bytes;
+        sh.message_binary = request.front().kind == proto::app::frame_kind::binary;
+    }
+}
+
 void publish_totals(shard& sh)
 {
     run_state& run = *sh.run;
@@ -330,6 +352,7 @@ rt::task<void> run_shard(run_state* run, std::size_t index)
     shard sh;
     sh.run = run;
     sh.idle_mode = run->opts->ping_interval_s <= 0 && run->opts->message_rate <= 0;
+    choose_message(sh, run->specs.front());
     http1::openssl_entropy entropy;
     std::unique_ptr<dns::client> dns;
     if (run->specs.front().url.kind == proto::host_kind::name) {

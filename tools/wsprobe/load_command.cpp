@@ -35,7 +35,7 @@ connections the server dropped, by close code.
   --hold[=D]            keep each connection D (default: until the end of the run)
   --ping-interval D     ping every held connection each D (pong round trips are rtt)
   --message-rate R      send R messages per second per connection (--payload, echo timed)
-  --preset-messages     send the --payload of the check options as the message
+  --preset-messages     send the --app preset's RTT request as the message (its reply is timed)
   --threads N           reactors (default one per core; more when a ring's descriptor table
                         cannot hold its share of -c)
   --source A[-B]        spread connections over local addresses A..B (IPv4 range or one address)

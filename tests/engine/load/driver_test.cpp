@@ -230,6 +230,27 @@ TEST_F(LabRun, EchoMessagesAreTimed)
     EXPECT_GE(r->stats.of(metric::rtt).count(), r->stats.counts.messages_received - 10);
 }
 
+TEST_F(LabRun, PresetMessagesSendTheAppRequestAndTimeItsReply)
+{
+    // graphql-transport-ws: connection_init -> connection_ack validates; then {"type":"ping"}
+    // -> {"type":"pong"} is the timed exchange. The payload would get no reply from this server.
+    auto o = options_for(url("/app/graphql-transport-ws"));
+    o.spec.app = proto::app_spec{proto::app::find_preset("graphql-transport-ws"), {}};
+    ASSERT_NE(o.spec.app->preset, nullptr);
+    o.spec.subprotocols = {"graphql-transport-ws"};
+    o.connections = 5;
+    o.duration_s = 1;
+    o.message_rate = 10;
+    o.preset_messages = true;
+    auto r = run_load(o, {});
+    ASSERT_TRUE(r.has_value());
+    expect_counts_add_up(*r);
+    ASSERT_EQ(r->stats.counts.succeeded, 5U) << (r->stats.failures.empty() ? "" : r->stats.failures.begin()->second.example);
+    EXPECT_GT(r->stats.counts.messages_sent, 20U);
+    EXPECT_GT(r->stats.counts.messages_received, 20U);
+    EXPECT_GT(r->stats.of(metric::rtt).count(), 20U);
+}
+
 TEST_F(LabRun, WrongAcceptFailsEveryConnectionAtTheUpgrade)
 {
     auto o = options_for(url("/bad-accept"));
