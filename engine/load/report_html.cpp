@@ -252,8 +252,15 @@ std::vector<chart_spec> charts(const std::vector<sample>& timeline)
         return v;
     };
     std::vector<chart_spec> out;
-    out.push_back({"chart-connections", "Connections open", "connections", t,
-                   {{"open", "#2563eb", false, counts(&sample::open)}}, true});
+    // Nothing is open when the run starts: the line rises from the origin.
+    auto open_t = t;
+    auto open_v = counts(&sample::open);
+    if (!timeline.empty() && timeline.front().t_s > 0) {
+        open_t.insert(open_t.begin(), 0.0);
+        open_v.insert(open_v.begin(), 0.0);
+    }
+    out.push_back({"chart-connections", "Connections open", "connections", open_t,
+                   {{"open", "#2563eb", false, open_v}}, true});
     out.push_back({"chart-rate", "Connections per second", "per second", t,
                    {{"started", "#64748b", false, counts(&sample::started)},
                     {"succeeded", "#16a34a", false, counts(&sample::succeeded)},

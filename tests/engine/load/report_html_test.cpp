@@ -68,7 +68,7 @@ TEST(ReportHtml, WellFormedWithThreeChartsAndTheirPoints)
     // One line per series over all 12 seconds, except the upgrade latencies, which stop when the
     // arrivals stop (seconds 11 and 12 had nothing to measure).
     ASSERT_EQ(f.polylines.at("chart-connections").size(), 1u);
-    EXPECT_EQ(point_count(f.polylines.at("chart-connections")[0]), 12u);
+    EXPECT_EQ(point_count(f.polylines.at("chart-connections")[0]), 13u) << "the origin, then every second";
     ASSERT_EQ(f.polylines.at("chart-rate").size(), 4u);
     for (const auto& p : f.polylines.at("chart-rate")) {
         EXPECT_EQ(point_count(p), 12u);
@@ -90,7 +90,7 @@ TEST(ReportHtml, WellFormedWithThreeChartsAndTheirPoints)
 
 TEST(ReportHtml, ChartPointsFollowTheData)
 {
-    // Open connections rise to a peak at 10 s: the highest point (smallest y) comes last but two.
+    // Open connections rise from the origin to a peak at 10 s, then stay (SVG y grows downwards).
     const auto f = check_html(report_html(synthetic_report()));
     ASSERT_TRUE(f.error.empty()) << f.error;
     std::istringstream in(f.polylines.at("chart-connections")[0]);
@@ -101,12 +101,14 @@ TEST(ReportHtml, ChartPointsFollowTheData)
         xs.push_back(std::stod(pair.substr(0, pair.find(','))));
         ys.push_back(std::stod(pair.substr(pair.find(',') + 1)));
     }
-    ASSERT_EQ(ys.size(), 12u);
+    ASSERT_EQ(ys.size(), 13u);
     EXPECT_TRUE(std::is_sorted(xs.begin(), xs.end()));
-    for (std::size_t i = 1; i < 10; ++i) {
-        EXPECT_LT(ys[i], ys[i - 1]) << "rising line at second " << i + 1;
+    EXPECT_DOUBLE_EQ(xs[0], 70.0) << "the origin sits on the y axis";
+    EXPECT_DOUBLE_EQ(ys[0], 254.0) << "the origin sits on the x axis";
+    for (std::size_t i = 1; i <= 10; ++i) {
+        EXPECT_LT(ys[i], ys[i - 1]) << "rising line at second " << i;
     }
-    EXPECT_DOUBLE_EQ(ys[9], ys[11]);
+    EXPECT_DOUBLE_EQ(ys[10], ys[12]);
 }
 
 TEST(ReportHtml, EscapesEverythingFromTheRun)
@@ -162,11 +164,13 @@ TEST(ReportHtml, OnePointTimelineIsDrawnAsDots)
     const auto html = report_html(synthetic_report(1));
     const auto f = check_html(html);
     ASSERT_TRUE(f.error.empty()) << f.error;
-    EXPECT_EQ(f.circles.at("chart-connections"), 1);
+    EXPECT_EQ(f.circles.count("chart-connections"), 0u) << "a line from the origin, no dot";
     EXPECT_EQ(f.circles.at("chart-rate"), 4);
     EXPECT_EQ(f.circles.at("chart-latency"), 4);
     ASSERT_EQ(f.polylines.at("chart-connections").size(), 1u);
-    EXPECT_EQ(point_count(f.polylines.at("chart-connections")[0]), 1u);
+    EXPECT_EQ(point_count(f.polylines.at("chart-connections")[0]), 2u);
+    ASSERT_EQ(f.polylines.at("chart-rate").size(), 4u);
+    EXPECT_EQ(point_count(f.polylines.at("chart-rate")[0]), 1u);
     EXPECT_EQ(html.find("nan"), std::string::npos);
 }
 
