@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake ninja-build pkg-config
             liburing-dev libssl-dev libnghttp2-dev libsimdjson-dev libc-ares-dev libexpected-dev
             libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(clang-14 libclang-rt-14-dev nginx-light mosquitto prometheus nghttp2-proxy python3 openssl)
+test_pkgs=(clang-14 libclang-rt-14-dev nginx-light mosquitto prometheus nghttp2-proxy python3 openssl chromium)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
