@@ -368,7 +368,8 @@ int main(int argc, char** argv)
 
     std::printf("connections=%llu\nthreads=%u\nheld=%llu\nconnect_failed=%llu\nupgrade_failed=%llu\n"
                 "ended_by_peer=%llu\n",
-                static_cast<unsigned long long>(o.connections), o.threads, static_cast<unsigned long long>(held),
+                static_cast<unsigned long long>(o.connections), o.threads,
+                static_cast<unsigned long long>(held),
                 static_cast<unsigned long long>(t.failed), static_cast<unsigned long long>(t.upgrade_failed),
                 static_cast<unsigned long long>(t.ended));
     for (const auto& s : shares) {
