@@ -59,6 +59,7 @@ struct share {
     std::atomic<std::uint64_t> upgrade_failed{0}; // no valid 101
     std::atomic<std::uint64_t> ended{0}; // held connections the peer ended before shutdown
     std::atomic<std::int64_t> last_established_ns{0};
+    std::atomic<std::int64_t> last_cancelled_ns{0}; // when the last held receive ended on shutdown
     wsp::error first_error{}; // of a connect; read after the cluster joined
     unsigned connecting = 0;
     rt::scope conns;
@@ -151,6 +152,8 @@ rt::task<void> connection(share* sh, std::uint64_t id)
         rt::recv_chunk idle = co_await rs.next();
         if (idle.error() != rt::errc::cancelled) {
             sh->ended.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            sh->last_cancelled_ns.store(rt::mono_now(), std::memory_order_relaxed);
         }
     } else {
         sh->upgrade_failed.fetch_add(1, std::memory_order_relaxed);
@@ -386,6 +389,15 @@ int main(int argc, char** argv)
         std::printf("rss_bytes_per_held=%.0f\n", static_cast<double>(rss_held - rss_base) * 1024.0 /
                                                      static_cast<double>(held));
         std::printf("cpu_us_per_connection=%.1f\n", cpu_ramp * 1e6 / static_cast<double>(t.established));
+    }
+    std::int64_t last_cancelled = 0;
+    for (const auto& s : shares) {
+        last_cancelled = std::max(last_cancelled, s->last_cancelled_ns.load());
+    }
+    // Until every held receive has ended (cancel_all), then until every socket is closed and every
+    // reactor has exited.
+    if (last_cancelled > stop_start) {
+        std::printf("cancel_seconds=%.3f\n", static_cast<double>(last_cancelled - stop_start) / 1e9);
     }
     std::printf("shutdown_seconds=%.3f\n", shutdown_s);
     return held == o.connections ? 0 : 1;
