@@ -3,6 +3,8 @@
 // what the reactors publish into the timeline and the report.
 #include "engine/load/driver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -64,15 +66,21 @@ std::string ip_text(const rt::address& a)
     return s;
 }
 
+// "127.0.0.2-127.0.0.60" for an ascending IPv4 range, else the addresses joined by commas.
 std::string sources_text(const std::vector<rt::address>& sources)
 {
-    if (sources.empty()) {
-        return {};
+    std::string joined;
+    bool range = sources.size() > 1;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        joined += (i == 0 ? "" : ",") + ip_text(sources[i]);
+        if (i > 0) {
+            const auto* prev = reinterpret_cast<const sockaddr_in*>(sources[i - 1].data());
+            const auto* cur = reinterpret_cast<const sockaddr_in*>(sources[i].data());
+            range = range && sources[i].family() == AF_INET && sources[i - 1].family() == AF_INET &&
+                    ntohl(cur->sin_addr.s_addr) == ntohl(prev->sin_addr.s_addr) + 1;
+        }
     }
-    if (sources.size() == 1) {
-        return ip_text(sources.front());
-    }
-    return ip_text(sources.front()) + "-" + ip_text(sources.back());
+    return range ? ip_text(sources.front()) + "-" + ip_text(sources.back()) : joined;
 }
 
 std::string_view http2_text(proto::http2_mode m)

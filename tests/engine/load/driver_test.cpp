@@ -312,13 +312,13 @@ TEST_F(LabRun, SourcesAreSpreadOverLoopbackAddresses)
 
 TEST_F(LabRun, EverySourceTakesItsShare)
 {
-    // 192.0.2.1 (TEST-NET-1) is not an address of this host: binding to it fails, so exactly the
+    // 198.51.100.1 (TEST-NET-2) is not an address of this host: binding to it fails, so exactly the
     // connections placed on it fail, at the tcp phase.
     auto o = options_for(url("/echo"));
     o.connections = 16;
     o.duration_s = 0.5;
     o.sources.push_back(*rt::address::parse("127.0.0.2", 0));
-    o.sources.push_back(*rt::address::parse("192.0.2.1", 0));
+    o.sources.push_back(*rt::address::parse("198.51.100.1", 0));
     auto r = run_load(o, {});
     ASSERT_TRUE(r.has_value());
     expect_counts_add_up(*r);
