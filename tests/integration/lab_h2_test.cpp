@@ -219,6 +219,21 @@ TEST_F(lab_h2, websocket_scenarios_over_h2_report_like_over_http1)
     EXPECT_EQ(d->code(), "stream_reset") << d->context();
 }
 
+TEST_F(lab_h2, app_servers_over_h2_report_like_over_http1)
+{
+    auto up = check({on_->ws("/app/graphql-transport-ws"), "--http2", "prior-knowledge", "--app",
+                     "graphql-transport-ws", "--rtt", "app"});
+    expect_up_over(*up, "h2");
+    EXPECT_EQ(field(*up, "negotiated", "subprotocol"), "graphql-transport-ws") << up->context();
+    auto refused = check(
+        {on_->wss("h2", "/app/mqtt?fault=rc5"), "--ca", on_->ca(), "--http2", "require", "--app", "mqtt"});
+    ASSERT_TRUE(refused->parsed) << refused->context();
+    EXPECT_EQ(refused->status(), "down") << refused->context();
+    EXPECT_EQ(refused->phase(), "app_init") << refused->context();
+    EXPECT_EQ(refused->code(), "mqtt_not_authorized") << refused->context();
+    EXPECT_EQ(field(*refused, "negotiated", "http_version"), "h2") << refused->context();
+}
+
 TEST_F(lab_h2, http1_is_unchanged_on_every_listener_of_the_same_lab)
 {
     expect_up_over(*check({absent_->ws("/echo"), "--rtt", "echo"}), "http/1.1");

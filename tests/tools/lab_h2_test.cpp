@@ -130,8 +130,7 @@ TEST(lab_h2_plan, status_redirect_and_unknown_paths_answer_on_the_stream)
     EXPECT_EQ(plan_h2_request(request("/redirect?to=%0d%0aX:1")).status, 400);
     EXPECT_EQ(plan_h2_request(request("/no-such-path")).status, 404);
     EXPECT_FALSE(plan_h2_request(request("/no-such-path")).routed);
-    for (const char* p :
-         {"/bad-accept", "/no-upgrade", "/no-connection", "/garbage", "/slow-echo", "/app/graphql-ws"}) {
+    for (const char* p : {"/bad-accept", "/no-upgrade", "/no-connection", "/garbage", "/slow-echo"}) {
         EXPECT_EQ(plan_h2_request(request(p)).status, 501) << p;
     }
 }
@@ -178,6 +177,21 @@ TEST(lab_h2_plan, websocket_scenarios_keep_their_meaning)
         plan_h2_request(request("/echo?subprotocol=first", "CONNECT", true, "13", " a , b")).subprotocol,
         "a");
     EXPECT_EQ(plan_h2_request(request("/echo?subprotocol=first")).subprotocol, "");
+}
+
+TEST(lab_h2_plan, app_paths_get_their_app_server_and_subprotocol)
+{
+    const h2_plan g = plan_h2_request(
+        request("/app/graphql-transport-ws?fault=4403", "CONNECT", true, "13", "graphql-transport-ws"));
+    EXPECT_EQ(g.action, h2_action::accept);
+    EXPECT_EQ(g.mode, ws_mode::app);
+    EXPECT_EQ(g.subprotocol, "graphql-transport-ws");
+    ASSERT_TRUE(g.app);
+    EXPECT_EQ(g.app->protocol, app_protocol::graphql_transport_ws);
+    EXPECT_EQ(g.app->fault, "4403");
+    // Not offered: nothing selected, as over HTTP/1.1.
+    EXPECT_EQ(plan_h2_request(request("/app/graphql-transport-ws")).subprotocol, "");
+    EXPECT_EQ(plan_h2_request(request("/app/no-such-protocol")).status, 404);
 }
 
 TEST(lab_h2_plan, list_names_the_h2_paths_and_the_flag)
@@ -491,6 +505,32 @@ TEST(lab_h2_conversation, drop_resets_with_cancel_on_the_first_frame)
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->error_code, h2::cancel);
     EXPECT_EQ(p.data(id), "");
+}
+
+TEST(lab_h2_conversation, app_servers_answer_whole_messages_and_close_with_their_code)
+{
+    h2_pair p;
+    const std::int32_t id = p.open("/app/graphql-transport-ws", {"graphql-transport-ws"});
+    EXPECT_EQ(h2::find_header(*p.find(h2::event_kind::headers, id), "sec-websocket-protocol"),
+              std::optional<std::string_view>("graphql-transport-ws"));
+    const std::string init = R"({"type":"connection_init"})";
+    // Fragmented: the app server sees the whole message once.
+    p.send(id, client_frame(0x1, init.substr(0, 5), false) + client_frame(0x0, init.substr(5), true));
+    EXPECT_NE(p.data(id).find(R"("connection_ack")"), std::string::npos) << p.data(id);
+    EXPECT_EQ(static_cast<std::uint8_t>(p.data(id).front()), 0x81);
+
+    h2_pair q;
+    const std::int32_t id2 = q.open("/app/graphql-transport-ws?fault=4403", {"graphql-transport-ws"});
+    q.send(id2, client_frame(0x1, init));
+    const std::string got = q.data(id2);
+    ASSERT_GE(got.size(), 4U);
+    EXPECT_EQ(static_cast<std::uint8_t>(got[0]), 0x88);
+    EXPECT_EQ(got.substr(2, 2), std::string("\x11\x33", 2)); // 4403
+    // Then await_close: the client's close ends the stream, bounded by close_timeout otherwise.
+    EXPECT_NE(q.server.next_deadline_ns(), h2_conversation::no_deadline);
+    q.send(id2, client_frame(0x8, close_payload(4403)));
+    EXPECT_NE(q.find(h2::event_kind::end_of_stream, id2), nullptr);
+    EXPECT_EQ(q.data(id2), got);
 }
 
 TEST(lab_h2_conversation, blackhole_reads_and_never_answers)

@@ -56,6 +56,7 @@ struct h2_conversation::stream {
     h2_plan plan;
     ws::decoder decoder;
     std::vector<std::uint8_t> message; // echo reassembly, reply_header_room bytes at the front
+    std::unique_ptr<app_server> app;   // ws_mode::app
     bool accepted = false;
     bool ended = false; // END_STREAM or RST_STREAM sent: the lab is done with the stream
     timer_kind timer = timer_kind::none;
@@ -234,7 +235,13 @@ void h2_conversation::accept(stream& s)
         return;
     }
     s.plan.first_bytes = {};
-    if (s.plan.mode == ws_mode::await_close) {
+    if (s.plan.mode == ws_mode::app && s.plan.app) {
+        s.app = std::make_unique<app_server>(*s.plan.app);
+        if (!react(s, s.app->on_open())) {
+            return;
+        }
+    }
+    if (s.plan.mode == ws_mode::await_close && s.timer == timer_kind::none) {
         s.timer = timer_kind::give_up;
         s.deadline = after(now_ns_, limits_.close_timeout);
     } else if (s.plan.kill) {
@@ -251,6 +258,7 @@ void h2_conversation::on_data(stream& s, std::span<std::uint8_t> bytes)
     switch (s.plan.mode) {
     case ws_mode::echo:
     case ws_mode::await_close:
+    case ws_mode::app:
         echo(s, bytes);
         break;
     case ws_mode::drop_on_first:
@@ -265,9 +273,12 @@ void h2_conversation::on_data(stream& s, std::span<std::uint8_t> bytes)
 
 void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
 {
-    const bool echoing = s.plan.mode == ws_mode::echo;
     std::array<std::uint8_t, 2 + ws::max_control_payload> control{};
     while (!s.ended) {
+        // An app server's close turns the stream to await_close between two frames.
+        const bool echoing = s.plan.mode == ws_mode::echo;
+        // The app servers get whole messages and, like echo, answer pings and closes.
+        const bool answering = echoing || s.plan.mode == ws_mode::app;
         auto r = s.decoder.next(in);
         if (!r) {
             // RFC 6455 §7.1.7: fail the WebSocket: a close frame with the reason, then close.
@@ -286,16 +297,27 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
         case ws::event_kind::need_more:
             return;
         case ws::event_kind::frame_header:
-            if (echoing && s.message.empty()) {
+            if (answering && s.message.empty()) {
                 s.message.resize(reply_header_room);
             }
             break;
         case ws::event_kind::payload:
-            if (echoing) {
+            if (answering) {
                 s.message.insert(s.message.end(), ev.payload.begin(), ev.payload.end());
             }
             break;
         case ws::event_kind::message_end: {
+            if (s.plan.mode == ws_mode::app && s.app) {
+                const std::string_view data(reinterpret_cast<const char*>(s.message.data()) +
+                                                reply_header_room,
+                                            s.message.size() - reply_header_room);
+                app_reaction reaction = s.app->on_message(ev.op == ws::opcode::binary, data);
+                s.message.clear();
+                if (!react(s, reaction)) {
+                    return;
+                }
+                break;
+            }
             if (!echoing) {
                 break;
             }
@@ -323,7 +345,7 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
             if (ev.op == ws::opcode::close) {
                 // RFC 6455 §5.5.1: answer a close with a close echoing the code (1005: empty), then
                 // the server closes first (§7.1.1): END_STREAM. In await_close ours went out already.
-                if (echoing) {
+                if (answering) {
                     auto n = ws::build_close(control, ev.close_code, {}, std::nullopt);
                     if (n && !send(s, std::span(control).first(*n))) {
                         return;
@@ -332,7 +354,7 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
                 end(s);
                 return;
             }
-            if (echoing && ev.op == ws::opcode::ping) {
+            if (answering && ev.op == ws::opcode::ping) {
                 // RFC 6455 §5.5.2: a pong carries the ping's application data.
                 auto n = ws::build_pong(control, ev.payload, std::nullopt);
                 if (n && !send(s, std::span(control).first(*n))) {
@@ -342,6 +364,26 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
             break;
         }
     }
+}
+
+bool h2_conversation::react(stream& s, const app_reaction& r)
+{
+    std::vector<std::uint8_t> out;
+    append_reaction_frames(r, out);
+    if (!out.empty() && !send(s, out)) {
+        return false;
+    }
+    if (r.drop) {
+        // RFC 8441 §5: the server closing TCP without a close frame is END_STREAM on the tunnel.
+        end(s);
+        return false;
+    }
+    if (r.close) {
+        s.plan.mode = ws_mode::await_close;
+        s.timer = timer_kind::give_up;
+        s.deadline = after(now_ns_, limits_.close_timeout);
+    }
+    return true;
 }
 
 bool h2_conversation::send(stream& s, std::span<const std::uint8_t> bytes)

@@ -14,6 +14,7 @@
 
 #include "h2/session.h"
 #include "proto/error.h"
+#include "tools/lab/apps.h"
 #include "tools/lab/h2_routes.h"
 
 namespace wsp::lab {
@@ -80,6 +81,8 @@ private:
     void accept(stream& s);
     void on_data(stream& s, std::span<std::uint8_t> bytes);
     void echo(stream& s, std::span<std::uint8_t> bytes);
+    // Sends an app server's messages and close; a drop ends the stream. False when the stream ended.
+    bool react(stream& s, const app_reaction& r);
     // Queues bytes on the stream; RST_STREAM ENHANCE_YOUR_CALM when its send buffer is full.
     bool send(stream& s, std::span<const std::uint8_t> bytes);
     void end(stream& s);

@@ -164,6 +164,13 @@ void plan_accept(h2_plan& p, const scenario& sc, const h2::event& req)
     case scenario_kind::drop_after_upgrade:
         p.mode = ws_mode::drop_on_first;
         break;
+    case scenario_kind::app:
+        if (sc.app) {
+            p.mode = ws_mode::app;
+            p.app = sc.app;
+            p.subprotocol = std::string(select_app_subprotocol(*sc.app, offered.value_or("")));
+        }
+        break;
     case scenario_kind::slow_upgrade:
         p.delay_before_ms = sc.ms;
         break;
@@ -241,7 +248,6 @@ h2_plan plan_h2_request(const h2::event& request)
     case scenario_kind::no_connection:
     case scenario_kind::garbage:
     case scenario_kind::slow_echo:
-    case scenario_kind::app:
         respond_text(p, 501, "this scenario exists only over HTTP/1.1 (wsprobe-lab --list)");
         return p;
     default:
@@ -267,7 +273,8 @@ std::string describe_h2_routes()
            "/silent, /blackhole, /slow-upgrade, /idle-kill, /drop\n"
            "                           as over HTTP/1.1, with 200 for 101; /idle-kill and /drop end\n"
            "                           the stream (END_STREAM, RST_STREAM CANCEL) without a close frame\n"
-           "/bad-accept, /no-upgrade, /no-connection, /garbage, /slow-echo, /app/...\n"
+           "/app/...                   the app-protocol servers; a drop ends the stream (END_STREAM)\n"
+           "/bad-accept, /no-upgrade, /no-connection, /garbage, /slow-echo\n"
            "                           HTTP/1.1 only: 501 over h2\n";
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,7 @@ struct h2_plan {
     std::uint32_t delay_before_ms = 0;     // accept: wait this long before the 200 (slow-upgrade)
     bool kill = false;                     // accept: END_STREAM without a close frame after kill_after_ms
     std::uint32_t kill_after_ms = 0;
+    std::optional<app_route> app; // accept with ws_mode::app: the app-protocol server
     std::uint32_t error_code = 0; // reset and goaway: RFC 9113 §7 error code
     std::string method;           // for the log: :method, "-" when absent
     std::string path;             // for the log: :path without its query
@@ -57,8 +59,8 @@ struct h2_plan {
 // Plans the answer to a request header block (a headers event of a server session). HTTP/1.1
 // scenario paths keep their meaning where HTTP/2 can express it (/echo, /welcome, /status/N,
 // /redirect, /subprotocol, /close-after-upgrade, /silent, /blackhole, /slow-upgrade, /idle-kill,
-// /oversized-frame, /malformed-frame, /drop, /reset); the HTTP/1.1-only ones (101 header faults,
-// garbage, slow-echo, app servers) answer 501; /h2/reset and /h2/goaway exist only here. A
+// /oversized-frame, /malformed-frame, /drop, /reset, /app/...); the HTTP/1.1-only ones (101
+// header faults, garbage, slow-echo) answer 501; /h2/reset and /h2/goaway exist only here. A
 // request that would get a WebSocket is checked first (RFC 8441 §4-§5: CONNECT with :protocol
 // websocket, sec-websocket-version 13) and answered 400 or 426 otherwise. Never throws on peer
 // input (allocation failure aside).
