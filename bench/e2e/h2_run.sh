@@ -22,9 +22,13 @@ cmake --build "$build" -j 2 --target h2_mux_bench >/dev/null
 dir=$(mktemp -d /tmp/wsprobe-h2bench-XXXXXX)
 lab=
 ngx=
+# Stops both servers whatever happened (a killed server's exit status must not end the trap early).
 stop() {
-    [ -n "$ngx" ] && kill "$ngx" 2>/dev/null && wait "$ngx" 2>/dev/null
-    [ -n "$lab" ] && kill "$lab" 2>/dev/null && wait "$lab" 2>/dev/null
+    set +e
+    for pid in $ngx $lab; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
     rm -rf "$dir"
 }
 trap stop EXIT
