@@ -41,8 +41,10 @@ struct http1_tls {
 // Runs `spec` (which must outlive the task) twice at once on env.reactor: with --http2 off over
 // env with h1's TLS context and cache, and with compare_h2_mode(spec) over env as given (env.tls
 // must offer ALPN h2 for wss://). Concurrent, so the compare takes as long as the slower run, not
-// the sum, and both see the server at the same moment. combined.total_ns is the wall time of
-// both. Never throws; each run's failures are in its own result.
+// the sum (a down path that times out does not add its timeout to the other), and both see the
+// server at the same moment. The price: both share the reactor's thread, so a phase's duration
+// may include the other run's CPU work (its TLS handshake, for one). combined.total_ns is the
+// wall time of both. Never throws; each run's failures are in its own result.
 [[nodiscard]] rt::task<proto::compare_result> run_compare(probe_env env, const proto::check_spec* spec,
                                                           http1_tls h1);
 
