@@ -94,6 +94,9 @@ struct shard {
     bool idle_mode = false;  // no pings and no messages: drops are idle cuts
     std::string message;     // what --message-rate sends: --payload, or the preset's RTT request
     bool message_binary = false;
+    std::int64_t ping_every = 0;    // ns between pings, 0: none
+    std::int64_t message_every = 0; // ns between messages, 0: none
+    rt::scope* conns = nullptr;     // where connections run (opening, then holding)
     bool done = false;       // every connection finished; the ticker publishes the last second
 
     // Moves the accumulated second into the run's timeline.
@@ -162,7 +165,7 @@ void record_rtt(shard& sh, std::int64_t ns)
 
 // Send times of echo messages still unanswered (echo servers answer in order).
 struct pending_echoes {
-    std::array<std::int64_t, 4> at{};
+    std::array<std::int64_t, 2> at{}; // two in flight; more would grow every idle connection
     std::uint8_t head = 0;
     std::uint8_t count = 0;
     void push(std::int64_t t) noexcept
@@ -191,98 +194,140 @@ std::int64_t period_ns(double per_s)
     return per_s > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_s)) : 0;
 }
 
-// One connection from its scheduled start to its close. While idle, this frame (and the held
-// connection) is all the memory it takes: the receive is awaited here, not in a nested task.
-rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int64_t scheduled_ns)
-{
-    const load_options& o = *sh->run->opts;
-    std::unique_ptr<probe::ws_connection> conn = co_await open_one(sh, spec, scheduled_ns);
-    if (!conn) {
-        co_return;
-    }
-    ++sh->held;
-    const std::int64_t established_ns = rt::mono_now();
-    const std::int64_t hold_end =
-        o.hold_s ? established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9) : sh->run->end_ns;
-    const std::int64_t stop_ns = std::min(sh->run->end_ns, hold_end);
-    const std::int64_t ping_every = period_ns(o.ping_interval_s > 0 ? 1.0 / o.ping_interval_s : 0);
-    const std::int64_t message_every = period_ns(o.message_rate);
-    constexpr std::int64_t never = rt::deadline::never().at_ns;
-    std::int64_t next_ping = ping_every > 0 ? established_ns + ping_every : never;
-    std::int64_t next_message = message_every > 0 ? established_ns + message_every : never;
-    std::int64_t ping_sent_ns = 0;
+// What a held connection has to do next, in the coroutine frame of run_connection.
+struct hold_state {
+    std::int64_t established_ns = 0;
+    std::int64_t stop_ns = 0;      // close it here (end of run or of --hold)
+    std::int64_t next_ping = 0;    // never() when not pinging
+    std::int64_t next_message = 0; // never() when not sending messages
+    std::int64_t ping_sent_ns = 0; // the unanswered ping's send time, 0 if none
     pending_echoes echoes;
     bool dropped = false;
+
+    [[nodiscard]] rt::deadline due() const noexcept { return rt::deadline{std::min({stop_ns, next_ping, next_message})}; }
+};
+
+enum class next_step : std::uint8_t { wait = 0, answer_ping = 1, send = 2, stop = 3 };
+
+// Accounts for one event of a held connection (no I/O) and says what to do about it.
+next_step on_event(shard& sh, hold_state& st, const probe::held_event& ev)
+{
+    using probe::held_event_kind;
+    switch (ev.kind) {
+    case held_event_kind::need_input: return next_step::wait;
+    case held_event_kind::ping: return next_step::answer_ping;
+    case held_event_kind::message:
+        ++sh.stats.counts.messages_received;
+        ++sh.now.messages;
+        if (const std::int64_t sent = st.echoes.pop(); sent != 0) {
+            record_rtt(sh, ev.stamp_ns - sent);
+        }
+        return next_step::wait;
+    case held_event_kind::pong:
+        ++sh.stats.counts.pongs_received;
+        if (st.ping_sent_ns != 0) {
+            record_rtt(sh, ev.stamp_ns - st.ping_sent_ns);
+            st.ping_sent_ns = 0;
+        }
+        return next_step::wait;
+    case held_event_kind::timeout: return rt::mono_now() >= st.stop_ns ? next_step::stop : next_step::send;
+    case held_event_kind::closed:
+    case held_event_kind::eof:
+    case held_event_kind::error: break;
+    }
+    // Closed by the server, eof or error. A cancelled receive is the run being interrupted.
+    st.dropped = !(ev.kind == held_event_kind::error && ev.error == rt::errc::cancelled);
+    if (st.dropped) {
+        sh.stats.add_drop(ev.close_code);
+        ++sh.now.dropped;
+        if (sh.idle_mode) {
+            sh.idle_cuts.record(ev.stamp_ns - st.established_ns);
+        }
+    }
+    return next_step::stop;
+}
+
+// Sends the pings and messages that are due (RFC 6455 §5.5.2 ping; data frames for echoes).
+rt::task<void> send_due(shard* sh, probe::ws_connection* conn, hold_state* st)
+{
+    static constexpr std::array<std::uint8_t, 7> ping_payload{'w', 's', 'p', 'r', 'o', 'b', 'e'};
+    const std::int64_t t = rt::mono_now();
+    if (t >= st->next_ping) {
+        st->ping_sent_ns = t;
+        ++sh->stats.counts.pings_sent;
+        (void)co_await conn->send_ping(ping_payload, rt::deadline{t + send_bound_ns});
+        st->next_ping = std::max(st->next_ping + sh->ping_every, t + 1);
+    }
+    if (t >= st->next_message) {
+        st->echoes.push(t);
+        ++sh->stats.counts.messages_sent;
+        (void)co_await conn->send_message(sh->message, sh->message_binary, rt::deadline{t + send_bound_ns});
+        st->next_message = std::max(st->next_message + sh->message_every, t + 1);
+    }
+}
+
+// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same payload.
+rt::task<void> answer_ping(probe::ws_connection* conn, probe::held_event ev)
+{
+    (void)co_await conn->send_pong(ev.payload, rt::deadline{rt::mono_now() + send_bound_ns});
+}
+
+// TLS and HTTP/2 connections read through their transport (next() answers pings itself).
+rt::task<void> next_through_transport(probe::ws_connection* conn, rt::deadline due, probe::held_event* out)
+{
+    *out = co_await conn->next(due);
+}
+
+// A validated connection from its establishment to its close. While idle, this frame (kept
+// small: the hold state, one event, the receive awaiter) and the held connection are all the
+// memory it takes: the receive is awaited here, not in a nested task.
+rt::task<void> hold(shard* sh, probe::ws_connection* held)
+{
+    const std::unique_ptr<probe::ws_connection> conn(held);
+    hold_state st;
+    {
+        const load_options& o = *sh->run->opts;
+        constexpr std::int64_t never = rt::deadline::never().at_ns;
+        st.established_ns = rt::mono_now();
+        st.stop_ns = o.hold_s ? std::min(sh->run->end_ns, st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
+                              : sh->run->end_ns;
+        st.next_ping = sh->ping_every > 0 ? st.established_ns + sh->ping_every : never;
+        st.next_message = sh->message_every > 0 ? st.established_ns + sh->message_every : never;
+    }
     for (;;) {
         probe::held_event ev = conn->poll();
-        if (ev.kind == probe::held_event_kind::ping) {
-            (void)co_await conn->send_pong(ev.payload, rt::deadline{rt::mono_now() + send_bound_ns});
-            continue;
-        }
         if (ev.kind == probe::held_event_kind::need_input) {
-            const rt::deadline due{std::min({stop_ns, next_ping, next_message})};
             if (conn->direct()) {
-                rt::recv_chunk chunk = co_await conn->stream().next(due);
-                ev = conn->feed(std::move(chunk));
+                ev = co_await conn->wait_input(st.due());
             } else {
-                ev = co_await conn->next(due);
-            }
-            if (ev.kind == probe::held_event_kind::need_input) {
-                continue;
+                co_await next_through_transport(conn.get(), st.due(), &ev);
             }
         }
-        if (ev.kind == probe::held_event_kind::message) {
-            ++sh->stats.counts.messages_received;
-            ++sh->now.messages;
-            if (const std::int64_t sent = echoes.pop(); sent != 0) {
-                record_rtt(*sh, ev.stamp_ns - sent);
-            }
-            continue;
+        const next_step step = on_event(*sh, st, ev);
+        if (step == next_step::stop) {
+            break;
         }
-        if (ev.kind == probe::held_event_kind::pong) {
-            ++sh->stats.counts.pongs_received;
-            if (ping_sent_ns != 0) {
-                record_rtt(*sh, ev.stamp_ns - ping_sent_ns);
-                ping_sent_ns = 0;
-            }
-            continue;
+        if (step == next_step::answer_ping) {
+            co_await answer_ping(conn.get(), ev);
+        } else if (step == next_step::send) {
+            co_await send_due(sh, conn.get(), &st);
         }
-        if (ev.kind == probe::held_event_kind::timeout) {
-            const std::int64_t t = rt::mono_now();
-            if (t >= stop_ns) {
-                break;
-            }
-            if (t >= next_ping) {
-                static constexpr std::array<std::uint8_t, 7> ping_payload{'w', 's', 'p', 'r', 'o', 'b', 'e'};
-                ping_sent_ns = t;
-                ++sh->stats.counts.pings_sent;
-                (void)co_await conn->send_ping(ping_payload, rt::deadline{t + send_bound_ns});
-                next_ping = std::max(next_ping + ping_every, t + 1);
-            }
-            if (t >= next_message) {
-                echoes.push(t);
-                ++sh->stats.counts.messages_sent;
-                (void)co_await conn->send_message(sh->message, sh->message_binary, rt::deadline{t + send_bound_ns});
-                next_message = std::max(next_message + message_every, t + 1);
-            }
-            continue;
-        }
-        // closed by the server, eof or error. A cancelled receive is the run being interrupted.
-        dropped = !(ev.kind == probe::held_event_kind::error && ev.error == rt::errc::cancelled);
-        if (dropped) {
-            sh->stats.add_drop(ev.close_code);
-            ++sh->now.dropped;
-            if (sh->idle_mode) {
-                sh->idle_cuts.record(ev.stamp_ns - established_ns);
-            }
-        }
-        break;
     }
     --sh->now.open;
-    const bool clean = co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
-    (void)clean;
-    if (!dropped) {
+    (void)co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
+    if (!st.dropped) {
         ++sh->stats.counts.closed;
+    }
+}
+
+// One connection from its scheduled start: opened and validated here; once established it goes
+// on in a task of its own (hold), so this frame and the check result are freed.
+rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int64_t scheduled_ns)
+{
+    std::unique_ptr<probe::ws_connection> conn = co_await open_one(sh, spec, scheduled_ns);
+    if (conn) {
+        ++sh->held;
+        sh->conns->spawn(hold(sh, conn.release()));
     }
 }
 
@@ -365,6 +410,9 @@ rt::task<void> run_shard(run_state* run, std::size_t index)
     rt::scope ticker;
     ticker.spawn(tick(&sh));
     rt::scope conns;
+    sh.conns = &conns;
+    sh.ping_every = period_ns(run->opts->ping_interval_s > 0 ? 1.0 / run->opts->ping_interval_s : 0);
+    sh.message_every = period_ns(run->opts->message_rate);
     for (std::uint64_t k = index; k < run->connections; k += run->reactors) {
         const std::int64_t at = run->start_ns + run->schedule.offset_ns(k);
         if (at >= run->arrivals_end_ns || r.root_scope().stop_requested()) {

@@ -3,6 +3,7 @@
 // load runs with pings, text messages, received events and a clean close.
 #pragma once
 
+#include <coroutine>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,6 +80,21 @@ public:
     [[nodiscard]] held_event poll() noexcept;
     [[nodiscard]] held_event feed(rt::recv_chunk chunk) noexcept;
     [[nodiscard]] bool direct() const noexcept { return !transport_; }
+
+    // direct() only: awaits the next received chunk with the stream's own awaiter (no coroutine
+    // frame of its own) and feeds it, as stream().next() followed by feed().
+    class input_awaiter {
+    public:
+        input_awaiter(ws_connection& c, rt::deadline until) noexcept : c_(&c), next_(c.rs_.next(until)) {}
+        [[nodiscard]] bool await_ready() noexcept { return next_.await_ready(); }
+        void await_suspend(std::coroutine_handle<> h) { next_.await_suspend(h); }
+        [[nodiscard]] held_event await_resume() noexcept { return c_->feed(next_.await_resume()); }
+
+    private:
+        ws_connection* c_;
+        rt::recv_stream::next_awaiter next_;
+    };
+    [[nodiscard]] input_awaiter wait_input(rt::deadline until) noexcept { return input_awaiter(*this, until); }
     // Answers a ping poll() returned (RFC 6455 §5.5.2: same payload).
     [[nodiscard]] rt::task<bool> send_pong(std::span<const std::uint8_t> payload, rt::deadline until);
 
