@@ -188,7 +188,10 @@ std::int64_t histogram::percentile(double p) const noexcept
     if (!(p > 0)) {
         return min_;
     }
-    p = std::min(p, 100.0);
+    if (p >= 100) {
+        // Exact even when the count is too large for a double to hold (found by fuzzing).
+        return max_;
+    }
     // The rank is ceil(p% of the count); the small allowance keeps p = 0.1 of 100000 at rank 100
     // although 0.1 / 100 * 100000 is 100.00000000000001 in binary floating point.
     const double wanted = p / 100.0 * static_cast<double>(total_);

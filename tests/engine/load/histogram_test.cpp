@@ -283,6 +283,15 @@ TEST(Histogram, DecodeRefusesHostileText)
     EXPECT_EQ(top->percentile(50), std::numeric_limits<std::int64_t>::max());
 }
 
+// Counts beyond 2^53 are not exact in a double; p100 must still be the maximum.
+TEST(Histogram, HundredthPercentileIsTheMaximumAtHugeCounts)
+{
+    auto h = histogram::decode("hist1:2:0:1:0=184467440795317505,1=1");
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->percentile(100), 1);
+    EXPECT_EQ(h->percentile(50), 0);
+}
+
 // Random mutations of a valid encoding either decode to something that re-encodes identically
 // or are refused; never a crash (ASan in the debug build).
 TEST(Histogram, DecodeSurvivesMutatedText)
