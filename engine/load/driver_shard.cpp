@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <coroutine>
 #include <memory>
 
 #include "engine/dns/client.h"
@@ -81,6 +82,11 @@ constexpr std::int64_t ns_per_s = 1'000'000'000;
 constexpr std::int64_t late_start_ns = 1'000'000; // an arrival later than this is counted late
 constexpr std::int64_t close_bound_ns = 2'000'000'000;
 constexpr std::int64_t send_bound_ns = 5'000'000'000;
+// Handshakes in flight per reactor. Each holds about 60 KB (request/response buffers, the byte
+// pipe, the phase frames) until it is established, so "as fast as the engine goes" (--rate 0)
+// is a pipeline of this depth rather than every connection at once; arrivals that wait for a
+// slot count that wait in `established` (open loop).
+constexpr std::uint32_t max_opening = 256;
 
 // Per-reactor state; lives in run_shard's frame, used on the reactor's thread only.
 struct shard {
@@ -97,6 +103,8 @@ struct shard {
     std::int64_t ping_every = 0;    // ns between pings, 0: none
     std::int64_t message_every = 0; // ns between messages, 0: none
     rt::scope* conns = nullptr;     // where connections run (opening, then holding)
+    std::uint32_t opening = 0;      // handshakes in flight
+    std::coroutine_handle<> slot_waiter{}; // the arrival loop, waiting for a handshake slot
     bool done = false;       // every connection finished; the ticker publishes the last second
 
     // Moves the accumulated second into the run's timeline.
@@ -320,11 +328,24 @@ rt::task<void> hold(shard* sh, probe::ws_connection* held)
     }
 }
 
+// Suspends the arrival loop while max_opening handshakes are in flight.
+struct opening_slot {
+    shard* sh;
+    [[nodiscard]] bool await_ready() const noexcept { return sh->opening < max_opening; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { sh->slot_waiter = h; }
+    void await_resume() const noexcept {}
+};
+
 // One connection from its scheduled start: opened and validated here; once established it goes
 // on in a task of its own (hold), so this frame and the check result are freed.
 rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int64_t scheduled_ns)
 {
+    ++sh->opening;
     std::unique_ptr<probe::ws_connection> conn = co_await open_one(sh, spec, scheduled_ns);
+    --sh->opening;
+    if (auto waiter = std::exchange(sh->slot_waiter, {})) {
+        waiter.resume();
+    }
     if (conn) {
         ++sh->held;
         sh->conns->spawn(hold(sh, conn.release()));
@@ -424,6 +445,10 @@ rt::task<void> run_shard(run_state* run, std::size_t index)
             if (!woke.ok()) {
                 break; // cancelled: the run is being interrupted
             }
+        }
+        co_await opening_slot{&sh};
+        if (r.root_scope().stop_requested()) {
+            break;
         }
         ++sh.stats.counts.attempted;
         ++sh.now.started;
