@@ -204,7 +204,7 @@ wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections
     cc.reactor.fd_table_size = table;
     // Receive buffers are taken only while bytes are being decoded: a small ring per reactor
     // keeps the resident set low when hundreds of thousands of connections sit idle.
-    cc.reactor.buffer_count = 512;
+    cc.reactor.buffer_count = 256;
     std::string diag;
     auto started = rt::cluster::start(cc, &diag);
     if (!started) {

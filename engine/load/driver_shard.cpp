@@ -1,6 +1,8 @@
 // One reactor's share of a load run: open-loop arrivals from its own timer heap, every
 // connection opened and validated by probe::open_ws, then held (RFC 6455 §5.5.2 pings, data
 // messages with echo latency) until the run ends, and closed with the close handshake (§7).
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -105,6 +107,7 @@ struct shard {
     rt::scope* conns = nullptr;     // where connections run (opening, then holding)
     std::uint32_t opening = 0;      // handshakes in flight
     std::coroutine_handle<> slot_waiter{}; // the arrival loop, waiting for a handshake slot
+    bool arrivals_done = false;
     bool done = false;       // every connection finished; the ticker publishes the last second
 
     // Moves the accumulated second into the run's timeline.
@@ -328,6 +331,17 @@ rt::task<void> hold(shard* sh, probe::ws_connection* held)
     }
 }
 
+// Once the last handshake of this reactor is over, its buffers are not needed again: the probe's
+// idle buffer cache is freed and free heap pages go back to the kernel (the holes the handshakes
+// left between held connections), so the resident set is what the held connections take.
+void release_handshake_memory(shard& sh)
+{
+    if (sh.arrivals_done && sh.opening == 0) {
+        probe::release_idle_buffers();
+        (void)::malloc_trim(0);
+    }
+}
+
 // Suspends the arrival loop while max_opening handshakes are in flight.
 struct opening_slot {
     shard* sh;
@@ -346,6 +360,7 @@ rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int
     if (auto waiter = std::exchange(sh->slot_waiter, {})) {
         waiter.resume();
     }
+    release_handshake_memory(*sh);
     if (conn) {
         ++sh->held;
         sh->conns->spawn(hold(sh, conn.release()));
@@ -458,6 +473,8 @@ rt::task<void> run_shard(run_state* run, std::size_t index)
         const proto::check_spec* spec = &run->specs[k % run->specs.size()];
         conns.spawn(run_connection(&sh, spec, at));
     }
+    sh.arrivals_done = true;
+    release_handshake_memory(sh);
     co_await conns.join();
     sh.done = true;
     co_await ticker.join();

@@ -135,6 +135,20 @@ conn_buffer_lease::conn_buffer_lease()
     }
 }
 
+} // namespace wsp::probe::detail
+
+namespace wsp::probe {
+
+void release_idle_buffers() noexcept
+{
+    std::vector<std::unique_ptr<detail::conn_buffers>> none;
+    detail::idle_buffers.swap(none);
+}
+
+} // namespace wsp::probe
+
+namespace wsp::probe::detail {
+
 conn_buffer_lease::~conn_buffer_lease()
 {
     if (idle_buffers.size() < max_cached) {

@@ -148,6 +148,10 @@ private:
     bool finished_ = false; // teardown done
 };
 
+// Frees the calling thread's idle handshake buffers (the probe keeps up to 256 of 36 KiB per
+// thread for reuse by the next connections). For load runs once the last connection is open.
+void release_idle_buffers() noexcept;
+
 // Opens one connection for `spec` exactly as run_check's first attempt does (DNS, TCP, TLS,
 // upgrade over HTTP/1.1 or RFC 8441, --http2 prefer fallback, app init, first RTT) and, when every
 // phase passed, returns it held instead of closing it. On failure returns nullptr with `res`
