@@ -43,8 +43,7 @@ unsigned clamp_digits(unsigned d) noexcept
     return std::clamp(d, min_digits, max_digits);
 }
 
-template <class T>
-bool parse_number(std::string_view s, T& out) noexcept
+template <class T> bool parse_number(std::string_view s, T& out) noexcept
 {
     const auto* end = s.data() + s.size();
     const auto r = std::from_chars(s.data(), end, out);
@@ -173,8 +172,8 @@ double histogram::mean() const noexcept
         }
         const long double hi = static_cast<long double>(highest_of(i));
         const long double lo = i == 0 ? 0.0L : static_cast<long double>(highest_of(i - 1)) + 1;
-        const long double mid = std::clamp((lo + hi) / 2, static_cast<long double>(min_),
-                                           static_cast<long double>(max_));
+        const long double mid =
+            std::clamp((lo + hi) / 2, static_cast<long double>(min_), static_cast<long double>(max_));
         sum += mid * static_cast<long double>(counts_[i]);
     }
     return static_cast<double>(sum / static_cast<long double>(total_));

@@ -53,7 +53,7 @@ private:
     [[nodiscard]] std::int64_t highest_of(std::size_t index) const noexcept;
 
     unsigned digits_;
-    unsigned sub_bits_;          // log2 of the sub-buckets per power of two
+    unsigned sub_bits_;                 // log2 of the sub-buckets per power of two
     std::vector<std::uint64_t> counts_; // up to the largest bucket used so far
     std::uint64_t total_ = 0;
     std::int64_t min_ = 0;

@@ -117,7 +117,8 @@ using detail::human_number;
 using detail::human_seconds;
 using detail::printable;
 
-constexpr metric all_metrics[] = {metric::connect, metric::tls, metric::upgrade, metric::established, metric::rtt};
+constexpr metric all_metrics[] = {metric::connect, metric::tls, metric::upgrade, metric::established,
+                                  metric::rtt};
 constexpr double table_percentiles[] = {50, 90, 99, 99.9};
 
 std::uint64_t in_progress(const totals& t)
@@ -186,7 +187,8 @@ void failures_text(std::string& out, const load_stats& s)
     if (!s.drops_by_code.empty()) {
         out += "\ndropped during hold (close code, count)\n";
         for (const auto& [code, n] : s.drops_by_code) {
-            out += "  " + pad_right(detail::describe_close_code(code), 32) + pad_left(std::to_string(n), 8) + "\n";
+            out += "  " + pad_right(detail::describe_close_code(code), 32) + pad_left(std::to_string(n), 8) +
+                   "\n";
         }
     }
 }
@@ -270,7 +272,8 @@ void failures_json(proto::json_writer& w, const load_stats& s)
         const auto slash = key.find('/');
         w.begin_object();
         w.key("phase").value(std::string_view(key).substr(0, slash));
-        w.key("code").value(slash == std::string::npos ? std::string_view{} : std::string_view(key).substr(slash + 1));
+        w.key("code").value(slash == std::string::npos ? std::string_view{}
+                                                       : std::string_view(key).substr(slash + 1));
         w.key("count").value(f.count);
         w.key("example").value(f.example);
         w.end_object();
@@ -373,16 +376,18 @@ std::string summary_text(const run_report& r)
     }
     out += ", " + hold_text(c) + ", " + std::to_string(c.threads) + (c.threads == 1 ? " thread" : " threads");
     out += ", ran " + human_number(r.elapsed_s) + "s of " + human_seconds(c.duration_s) + "\n";
-    out += "\nconnections  attempted " + std::to_string(t.attempted) + "  succeeded " + std::to_string(t.succeeded) +
-           "  failed " + std::to_string(t.failed) + "  in progress " + std::to_string(in_progress(t)) +
-           "  dropped " + std::to_string(t.dropped) + "  closed " + std::to_string(t.closed) + "\n";
+    out += "\nconnections  attempted " + std::to_string(t.attempted) + "  succeeded " +
+           std::to_string(t.succeeded) + "  failed " + std::to_string(t.failed) + "  in progress " +
+           std::to_string(in_progress(t)) + "  dropped " + std::to_string(t.dropped) + "  closed " +
+           std::to_string(t.closed) + "\n";
     if (t.messages_sent + t.pings_sent > 0) {
         out += "messages     sent " + std::to_string(t.messages_sent) + "  received " +
                std::to_string(t.messages_received) + "  pings " + std::to_string(t.pings_sent) + "  pongs " +
                std::to_string(t.pongs_received) + "\n";
     }
     if (t.late_starts > 0) {
-        out += "late starts  " + std::to_string(t.late_starts) + " (began more than 1 ms after their schedule)\n";
+        out += "late starts  " + std::to_string(t.late_starts) +
+               " (began more than 1 ms after their schedule)\n";
     }
     latency_table(out, r.stats);
     failures_text(out, r.stats);

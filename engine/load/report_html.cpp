@@ -106,9 +106,9 @@ struct chart_spec {
     std::string id;
     std::string title;
     std::string y_title;
-    std::vector<double> t;                     // x: seconds since start, one per sample
+    std::vector<double> t; // x: seconds since start, one per sample
     std::vector<series> lines;
-    bool integral = false;                     // counts: whole-number ticks only
+    bool integral = false; // counts: whole-number ticks only
 };
 
 void axes(std::string& out, const chart_spec& c, double x_max, double y_max, double x_step, double y_step)
@@ -124,16 +124,18 @@ void axes(std::string& out, const chart_spec& c, double x_max, double y_max, dou
     out += "</g><g class=\"ticks y-ticks\">";
     for (double y = 0; y <= y_max + y_step / 2; y += y_step) {
         const double py = y0 - y / y_max * plot_h;
-        out += "<text x=\"" + num(x0 - 8) + "\" y=\"" + num(py + 4) + "\">" + tick_label(y, y_step) + "</text>";
+        out +=
+            "<text x=\"" + num(x0 - 8) + "\" y=\"" + num(py + 4) + "\">" + tick_label(y, y_step) + "</text>";
     }
     out += "</g><g class=\"ticks x-ticks\">";
     for (double x = 0; x <= x_max + x_step / 2; x += x_step) {
         const double px = x0 + x / x_max * plot_w;
-        out += "<line x1=\"" + num(px) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(px) + "\" y2=\"" + num(y0 + 5) +
-               "\"/><text x=\"" + num(px) + "\" y=\"" + num(y0 + 19) + "\">" + tick_label(x, x_step) + "</text>";
+        out += "<line x1=\"" + num(px) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(px) + "\" y2=\"" +
+               num(y0 + 5) + "\"/><text x=\"" + num(px) + "\" y=\"" + num(y0 + 19) + "\">" +
+               tick_label(x, x_step) + "</text>";
     }
-    out += "</g><g class=\"axis\"><line x1=\"" + num(x0) + "\" y1=\"" + num(margin_top) + "\" x2=\"" + num(x0) +
-           "\" y2=\"" + num(y0) + "\"/><line x1=\"" + num(x0) + "\" y1=\"" + num(y0) + "\" x2=\"" +
+    out += "</g><g class=\"axis\"><line x1=\"" + num(x0) + "\" y1=\"" + num(margin_top) + "\" x2=\"" +
+           num(x0) + "\" y2=\"" + num(y0) + "\"/><line x1=\"" + num(x0) + "\" y1=\"" + num(y0) + "\" x2=\"" +
            num(x0 + plot_w) + "\" y2=\"" + num(y0) + "\"/></g>";
     out += "<text class=\"axis-title\" x=\"" + num(x0 + plot_w / 2) + "\" y=\"" + num(chart_h - 6) +
            "\">time since start (s)</text>";
@@ -150,8 +152,9 @@ void legend(std::string& out, const chart_spec& c)
         const double w = 34 + 7.2 * static_cast<double>(it->name.size());
         x -= w;
         items = "<g class=\"legend-item\"><line x1=\"" + num(x) + "\" y1=\"20\" x2=\"" + num(x + 22) +
-                "\" y2=\"20\" stroke=\"" + it->color + "\"" + (it->dashed ? " stroke-dasharray=\"6 4\"" : "") +
-                "/><text x=\"" + num(x + 28) + "\" y=\"24\">" + escape(it->name) + "</text></g>" + items;
+                "\" y2=\"20\" stroke=\"" + it->color + "\"" +
+                (it->dashed ? " stroke-dasharray=\"6 4\"" : "") + "/><text x=\"" + num(x + 28) +
+                "\" y=\"24\">" + escape(it->name) + "</text></g>" + items;
     }
     out += "<g class=\"legend\">" + items + "</g>";
 }
@@ -175,11 +178,11 @@ void plot(std::string& out, const chart_spec& c, const series& s, double x_max, 
             ++j;
         }
         if (j - i == 1) {
-            out += "<circle cx=\"" + num(px(c.t[i])) + "\" cy=\"" + num(py(*s.values[i])) + "\" r=\"3.5\" fill=\"" +
-                   s.color + "\"/>";
+            out += "<circle cx=\"" + num(px(c.t[i])) + "\" cy=\"" + num(py(*s.values[i])) +
+                   "\" r=\"3.5\" fill=\"" + s.color + "\"/>";
         }
-        out += "<polyline fill=\"none\" stroke=\"" + s.color + "\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") +
-               " points=\"" + pts + "\"/>";
+        out += "<polyline fill=\"none\" stroke=\"" + s.color + "\"" +
+               (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + pts + "\"/>";
         i = j;
     }
     out += "</g>";
@@ -207,16 +210,19 @@ std::string render_chart(const chart_spec& c)
     const double y_step = c.integral ? std::max(1.0, nice_step(y_max, 5)) : nice_step(y_max, 5);
     y_max = std::ceil(y_max / y_step - 1e-9) * y_step;
 
-    std::string out = "<figure class=\"chart\"><svg id=\"" + c.id + "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                      num(chart_w) + " " + num(chart_h) + "\" role=\"img\" aria-labelledby=\"" + c.id +
-                      "-title\"><title id=\"" + c.id + "-title\">" + escape(c.title) + "</title>";
-    out += "<text class=\"chart-title\" x=\"" + num(margin_left) + "\" y=\"24\">" + escape(c.title) + "</text>";
+    std::string out = "<figure class=\"chart\"><svg id=\"" + c.id +
+                      "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + num(chart_w) + " " +
+                      num(chart_h) + "\" role=\"img\" aria-labelledby=\"" + c.id + "-title\"><title id=\"" +
+                      c.id + "-title\">" + escape(c.title) + "</title>";
+    out +=
+        "<text class=\"chart-title\" x=\"" + num(margin_left) + "\" y=\"24\">" + escape(c.title) + "</text>";
     legend(out, c);
     axes(out, c, x_max, y_max, x_step, y_step);
     bool any = false;
     for (const auto& s : c.lines) {
         plot(out, c, s, x_max, y_max);
-        any = any || std::any_of(s.values.begin(), s.values.end(), [](const auto& v) { return v.has_value(); });
+        any =
+            any || std::any_of(s.values.begin(), s.values.end(), [](const auto& v) { return v.has_value(); });
     }
     if (!any) {
         out += "<text class=\"no-data\" x=\"" + num(margin_left + plot_w / 2) + "\" y=\"" +
@@ -259,14 +265,25 @@ std::vector<chart_spec> charts(const std::vector<sample>& timeline)
         open_t.insert(open_t.begin(), 0.0);
         open_v.insert(open_v.begin(), 0.0);
     }
-    out.push_back({"chart-connections", "Connections open", "connections", open_t,
-                   {{"open", "#2563eb", false, open_v}}, true});
-    out.push_back({"chart-rate", "Connections per second", "per second", t,
+    out.push_back({"chart-connections",
+                   "Connections open",
+                   "connections",
+                   open_t,
+                   {{"open", "#2563eb", false, open_v}},
+                   true});
+    out.push_back({"chart-rate",
+                   "Connections per second",
+                   "per second",
+                   t,
                    {{"started", "#64748b", false, counts(&sample::started)},
                     {"succeeded", "#16a34a", false, counts(&sample::succeeded)},
                     {"failed", "#dc2626", false, counts(&sample::failed)},
-                    {"dropped", "#ea580c", true, counts(&sample::dropped)}}, true});
-    out.push_back({"chart-latency", "Latency percentiles", "milliseconds", t,
+                    {"dropped", "#ea580c", true, counts(&sample::dropped)}},
+                   true});
+    out.push_back({"chart-latency",
+                   "Latency percentiles",
+                   "milliseconds",
+                   t,
                    {{"upgrade p50", "#2563eb", false, lat(&sample::upgrade_p50_ns)},
                     {"upgrade p99", "#2563eb", true, lat(&sample::upgrade_p99_ns)},
                     {"rtt p50", "#9333ea", false, lat(&sample::rtt_p50_ns)},
@@ -305,14 +322,16 @@ void card(std::string& out, std::string_view key, const std::string& value, std:
 {
     out += "<div class=\"card";
     out += cls.empty() ? "" : " " + std::string(cls);
-    out += "\"><div class=\"v\">" + escape(value) + "</div><div class=\"k\">" + std::string(key) + "</div></div>";
+    out += "\"><div class=\"v\">" + escape(value) + "</div><div class=\"k\">" + std::string(key) +
+           "</div></div>";
 }
 
 void header(std::string& out, const run_report& r)
 {
     const auto& c = r.config;
     out += "<header><h1>wsprobe load report</h1><p class=\"url\">" + escape(c.url) + "</p><p class=\"meta\">";
-    out += std::to_string(c.connections) + " connections at " + (c.rate > 0 ? human_number(c.rate) + "/s" : "full speed");
+    out += std::to_string(c.connections) + " connections at " +
+           (c.rate > 0 ? human_number(c.rate) + "/s" : "full speed");
     out += c.ramp_s > 0 ? ", ramp " + human_seconds(c.ramp_s) : "";
     out += c.hold_s > 0 ? ", hold " + human_seconds(c.hold_s) : ", held to the end";
     out += c.ping_interval_s > 0 ? ", ping every " + human_seconds(c.ping_interval_s) : "";
@@ -341,8 +360,8 @@ void latency_table(std::string& out, const load_stats& s)
            "<th>min</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead><tbody>";
     for (const auto m : {metric::connect, metric::tls, metric::upgrade, metric::established, metric::rtt}) {
         const auto& h = s.of(m);
-        out += "<tr><td>" + std::string(to_string(m)) + "</td><td>" + std::to_string(h.count()) + "</td><td>" +
-               human_duration(h.min()) + "</td>";
+        out += "<tr><td>" + std::string(to_string(m)) + "</td><td>" + std::to_string(h.count()) +
+               "</td><td>" + human_duration(h.min()) + "</td>";
         for (const double p : {50.0, 90.0, 99.0, 99.9}) {
             out += "<td>" + human_duration(h.percentile(p)) + "</td>";
         }
@@ -357,16 +376,18 @@ void failures_section(std::string& out, const load_stats& s)
     if (s.failures.empty()) {
         out += "<p class=\"meta\">No connection failed.</p>";
     } else {
-        out += "<table id=\"failures-table\"><thead><tr><th>phase/code</th><th>count</th><th>first example</th>"
-               "</tr></thead><tbody>";
+        out +=
+            "<table id=\"failures-table\"><thead><tr><th>phase/code</th><th>count</th><th>first example</th>"
+            "</tr></thead><tbody>";
         for (const auto& [key, f] : s.failures) {
-            out += "<tr><td>" + escape(key) + "</td><td>" + std::to_string(f.count) + "</td><td class=\"text\">" +
-                   escape(f.example) + "</td></tr>";
+            out += "<tr><td>" + escape(key) + "</td><td>" + std::to_string(f.count) +
+                   "</td><td class=\"text\">" + escape(f.example) + "</td></tr>";
         }
         out += "</tbody></table>";
     }
     if (!s.drops_by_code.empty()) {
-        out += "<h2>Dropped during hold</h2><table id=\"drops-table\"><thead><tr><th>close code</th><th>count</th>"
+        out += "<h2>Dropped during hold</h2><table id=\"drops-table\"><thead><tr><th>close "
+               "code</th><th>count</th>"
                "</tr></thead><tbody>";
         for (const auto& [code, n] : s.drops_by_code) {
             out += "<tr><td>" + escape(detail::describe_close_code(code)) + "</td><td>" + std::to_string(n) +
@@ -381,19 +402,22 @@ void slo_idle_section(std::string& out, const run_report& r)
 {
     if (r.slo) {
         out += "<section><h2>Capacity search: " + escape(r.slo->slo) + "</h2><p class=\"meta\">";
-        out += r.slo->highest_rate_held ? "Held up to " + human_number(*r.slo->highest_rate_held) + " connections/s."
-                                        : "Not held even at the first step.";
-        out += "</p><table id=\"slo-table\"><thead><tr><th>rate</th><th>measured</th><th>held</th><th>failed</th>"
+        out += r.slo->highest_rate_held
+                   ? "Held up to " + human_number(*r.slo->highest_rate_held) + " connections/s."
+                   : "Not held even at the first step.";
+        out += "</p><table "
+               "id=\"slo-table\"><thead><tr><th>rate</th><th>measured</th><th>held</th><th>failed</th>"
                "</tr></thead><tbody>";
         for (const auto& st : r.slo->steps) {
-            out += "<tr><td>" + human_number(st.rate) + "/s</td><td>" + human_duration(st.measured_ns) + "</td><td>" +
-                   (st.held ? "yes" : "no") + "</td><td>" + std::to_string(st.failed) + "</td></tr>";
+            out += "<tr><td>" + human_number(st.rate) + "/s</td><td>" + human_duration(st.measured_ns) +
+                   "</td><td>" + (st.held ? "yes" : "no") + "</td><td>" + std::to_string(st.failed) +
+                   "</td></tr>";
         }
         out += "</tbody></table></section>\n";
     }
     if (r.idle) {
-        out += "<section><h2>Idle survival</h2><p class=\"meta\">" + std::to_string(r.idle->held) + " held, " +
-               std::to_string(r.idle->cut) + " cut";
+        out += "<section><h2>Idle survival</h2><p class=\"meta\">" + std::to_string(r.idle->held) +
+               " held, " + std::to_string(r.idle->cut) + " cut";
         if (r.idle->cut > 0) {
             out += "; first cut after " + human_duration(r.idle->first_cut_after_ns) + ", median after " +
                    human_duration(r.idle->median_cut_after_ns);
@@ -408,7 +432,8 @@ std::string report_html(const run_report& r)
 {
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                      "<title>wsprobe load: " + escape(r.config.url) + "</title>\n<style>";
+                      "<title>wsprobe load: " +
+                      escape(r.config.url) + "</title>\n<style>";
     out += style;
     out += "</style>\n</head>\n<body>\n";
     header(out, r);
@@ -420,8 +445,9 @@ std::string report_html(const run_report& r)
     latency_table(out, r.stats);
     failures_section(out, r.stats);
     slo_idle_section(out, r);
-    out += "<footer>Generated by wsprobe load. Latencies are HDR histogram percentiles (3 significant digits); "
-           "per-second values cover what completed in that second.</footer>\n</body>\n</html>\n";
+    out +=
+        "<footer>Generated by wsprobe load. Latencies are HDR histogram percentiles (3 significant digits); "
+        "per-second values cover what completed in that second.</footer>\n</body>\n</html>\n";
     return out;
 }
 

@@ -11,7 +11,8 @@
 namespace wsp::load {
 namespace {
 
-constexpr std::array metrics = {metric::connect, metric::tls, metric::upgrade, metric::established, metric::rtt};
+constexpr std::array metrics = {metric::connect, metric::tls, metric::upgrade, metric::established,
+                                metric::rtt};
 constexpr std::string_view example = " (e.g. upgrade_p99<250ms)";
 
 std::string_view trim(std::string_view s) noexcept

@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(h->min() <= p50 && p50 <= p99 && p99 <= h->max());
     check(h->percentile(100) == h->max());
     const double mean = h->mean();
-    check(h->count() == 0 || (mean >= static_cast<double>(h->min()) && mean <= static_cast<double>(h->max())));
+    check(h->count() == 0 ||
+          (mean >= static_cast<double>(h->min()) && mean <= static_cast<double>(h->max())));
 
     // Doubling every count keeps the extremes and the percentiles (unless the counts overflow).
     if (h->count() <= UINT64_MAX / 2) {

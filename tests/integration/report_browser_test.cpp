@@ -73,7 +73,8 @@ int run_chromium(const std::vector<std::string>& extra, const fs::path& profile,
                                      "--disable-sync",
                                      "--hide-scrollbars",
                                      "--user-data-dir=" + profile.string(),
-                                     "--window-size=" + std::to_string(window_w) + "," + std::to_string(window_h)};
+                                     "--window-size=" + std::to_string(window_w) + "," +
+                                         std::to_string(window_h)};
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::vector<char*> args;
     for (auto& a : argv) {
@@ -85,8 +86,8 @@ int run_chromium(const std::vector<std::string>& extra, const fs::path& profile,
     ::posix_spawn_file_actions_init(&fa);
     ::posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     ::posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::posix_spawn_file_actions_addopen(&fa, 2, (out_file.string() + ".stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                       0600);
+    ::posix_spawn_file_actions_addopen(&fa, 2, (out_file.string() + ".stderr").c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::posix_spawnattr_init(&attr);
     ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     ::posix_spawnattr_setpgroup(&attr, 0);
@@ -161,7 +162,8 @@ png_facts png_of(const fs::path& p)
     png_facts f;
     const auto data = slurp(p);
     f.bytes = data.size();
-    if (data.size() < 24 || data.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || data.compare(12, 4, "IHDR") != 0) {
+    if (data.size() < 24 || data.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 ||
+        data.compare(12, 4, "IHDR") != 0) {
         return f;
     }
     const auto be32 = [&](std::size_t at) {
@@ -186,12 +188,13 @@ TEST(ReportBrowser, ChartsRenderInHeadlessChromium)
     lab_server lab;
 
     // A short real run: 50 connections at 100/s for 2 s, pinged, held to the end.
-    auto run = run_wsprobe({"load", lab.url("/echo"), "-c", "50", "--rate", "100", "--duration", "2s", "--hold",
-                            "--ping-interval", "500ms", "--report", report.string(), "--json"},
+    auto run = run_wsprobe({"load", lab.url("/echo"), "-c", "50", "--rate", "100", "--duration", "2s",
+                            "--hold", "--ping-interval", "500ms", "--report", report.string(), "--json"},
                            30s);
     // 0: all held; 1: some connection failed or was dropped (a busy machine), the report is
     // written either way. Anything else means no report to look at.
-    ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 1) << "exit " << run.exit_code << "\n" << run.out << run.err;
+    ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 1) << "exit " << run.exit_code << "\n"
+                                                          << run.out << run.err;
     simdjson::dom::parser parser;
     simdjson::dom::element summary;
     ASSERT_EQ(parser.parse(run.out).get(summary), simdjson::SUCCESS) << run.out;
@@ -205,7 +208,8 @@ TEST(ReportBrowser, ChartsRenderInHeadlessChromium)
 
     // The DOM as Chromium built it.
     const auto dom_file = dir.path / "dom.html";
-    const int dom_rc = run_chromium({"--dump-dom", "file://" + report.string()}, dir.path / "profile-dom", dom_file, 60s);
+    const int dom_rc =
+        run_chromium({"--dump-dom", "file://" + report.string()}, dir.path / "profile-dom", dom_file, 60s);
     ASSERT_EQ(dom_rc, 0) << slurp(dom_file.string() + ".stderr");
     const auto dom = slurp(dom_file);
     for (const std::string id : {"chart-connections", "chart-rate", "chart-latency"}) {
@@ -213,7 +217,8 @@ TEST(ReportBrowser, ChartsRenderInHeadlessChromium)
         ASSERT_FALSE(svg.empty()) << id << " is not in the rendered DOM";
         const auto lines = polyline_points(svg);
         ASSERT_FALSE(lines.empty()) << id << " has no polyline";
-        EXPECT_GE(*std::max_element(lines.begin(), lines.end()), 2u) << id << ": a line needs at least two points";
+        EXPECT_GE(*std::max_element(lines.begin(), lines.end()), 2u)
+            << id << ": a line needs at least two points";
         EXPECT_NE(svg.find("class=\"legend\""), std::string::npos) << id;
         EXPECT_NE(svg.find("<title"), std::string::npos) << id;
     }
@@ -223,9 +228,10 @@ TEST(ReportBrowser, ChartsRenderInHeadlessChromium)
     const auto shot = dir.path / "report.png";
     const auto blank_html = dir.path / "blank.html";
     const auto blank_shot = dir.path / "blank.png";
-    std::ofstream(blank_html) << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>b</title></head><body></body></html>\n";
-    ASSERT_EQ(run_chromium({"--screenshot=" + shot.string(), "file://" + report.string()}, dir.path / "profile-shot",
-                           dir.path / "shot.out", 60s),
+    std::ofstream(blank_html)
+        << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>b</title></head><body></body></html>\n";
+    ASSERT_EQ(run_chromium({"--screenshot=" + shot.string(), "file://" + report.string()},
+                           dir.path / "profile-shot", dir.path / "shot.out", 60s),
               0)
         << slurp(dir.path / "shot.out.stderr");
     ASSERT_EQ(run_chromium({"--screenshot=" + blank_shot.string(), "file://" + blank_html.string()},

@@ -30,7 +30,8 @@ environment fake_env(std::map<std::string, std::string> vars = {})
     return e;
 }
 
-tl::expected<load_cli, std::string> parse(std::vector<std::string_view> args, const environment& env = fake_env())
+tl::expected<load_cli, std::string> parse(std::vector<std::string_view> args,
+                                          const environment& env = fake_env())
 {
     return parse_load_options(args, env);
 }
@@ -73,10 +74,33 @@ TEST(LoadOptions, Defaults)
 
 TEST(LoadOptions, EveryLoadFlag)
 {
-    auto c = parse({"-c", "50", "--rate", "100", "--ramp", "2s", "--duration", "1m", "--hold", "30s",
-                    "--ping-interval", "500ms", "--message-rate", "0.5", "--payload", "hello", "--threads", "2",
-                    "--source", "127.0.0.2-127.0.0.4", "--slo", "upgrade_p99<250ms", "--slo-step", "3s", "--json",
-                    "--quiet", "wss://localhost:8443/ws"});
+    auto c = parse({"-c",
+                    "50",
+                    "--rate",
+                    "100",
+                    "--ramp",
+                    "2s",
+                    "--duration",
+                    "1m",
+                    "--hold",
+                    "30s",
+                    "--ping-interval",
+                    "500ms",
+                    "--message-rate",
+                    "0.5",
+                    "--payload",
+                    "hello",
+                    "--threads",
+                    "2",
+                    "--source",
+                    "127.0.0.2-127.0.0.4",
+                    "--slo",
+                    "upgrade_p99<250ms",
+                    "--slo-step",
+                    "3s",
+                    "--json",
+                    "--quiet",
+                    "wss://localhost:8443/ws"});
     ASSERT_TRUE(c) << c.error();
     const auto& o = c->options;
     EXPECT_EQ(o.connections, 50u);
@@ -103,8 +127,8 @@ TEST(LoadOptions, EveryLoadFlag)
 
 TEST(LoadOptions, InlineValuesAndLongNames)
 {
-    auto c = parse({"ws://127.0.0.1:1/", "--connections=7", "--rate=2.5", "--duration=1.5h", "--hold=2m",
-                    "--progress"});
+    auto c = parse(
+        {"ws://127.0.0.1:1/", "--connections=7", "--rate=2.5", "--duration=1.5h", "--hold=2m", "--progress"});
     ASSERT_TRUE(c) << c.error();
     EXPECT_EQ(c->options.connections, 7u);
     EXPECT_EQ(c->options.rate, 2.5);
@@ -127,8 +151,8 @@ TEST(LoadOptions, HoldWithoutValueHoldsToTheEnd)
 
 TEST(LoadOptions, CheckFlagsPassThroughWithTheirValues)
 {
-    auto c = parse({"-H", "X-Rate: --rate", "--subprotocol", "chat", "--http2", "prefer", "-k", "--connect-timeout",
-                    "2s", "--bearer-env", "TOKEN", "wss://127.0.0.1:8443/ws", "-c", "3"},
+    auto c = parse({"-H", "X-Rate: --rate", "--subprotocol", "chat", "--http2", "prefer", "-k",
+                    "--connect-timeout", "2s", "--bearer-env", "TOKEN", "wss://127.0.0.1:8443/ws", "-c", "3"},
                    fake_env({{"TOKEN", "s3cret"}}));
     ASSERT_TRUE(c) << c.error();
     const auto& s = c->options.spec;
@@ -162,9 +186,10 @@ TEST(LoadOptions, Help)
     EXPECT_TRUE(c->help);
     EXPECT_TRUE(parse({"-h"})->help);
     const auto u = load_usage();
-    for (const char* flag : {"-c, --connections", "--rate", "--ramp", "--duration", "--hold [DUR]", "--ping-interval",
-                             "--message-rate", "--payload", "--threads", "--source", "--slo SPEC", "--slo-step",
-                             "--json", "--report FILE", "--quiet", "--progress"}) {
+    for (const char* flag :
+         {"-c, --connections", "--rate", "--ramp", "--duration", "--hold [DUR]", "--ping-interval",
+          "--message-rate", "--payload", "--threads", "--source", "--slo SPEC", "--slo-step", "--json",
+          "--report FILE", "--quiet", "--progress"}) {
         EXPECT_NE(u.find(flag), std::string_view::npos) << flag;
     }
 }
@@ -236,15 +261,18 @@ TEST(LoadOptions, RefusesEachBadValueWithItsSentence)
         {{"--ping-interval", "0ms", "ws://h/"}, "option --ping-interval: '0ms' is not a positive duration"},
         {{"--hold=0s", "ws://h/"}, "option --hold: '0s' is not a positive duration"},
         {{"--hold=soon", "ws://h/"}, "option --hold: 'soon' is not a positive duration"},
-        {{"--hold", "30s", "--duration", "10s", "ws://h/"}, "option --hold: 30s is longer than the run (--duration 10s)"},
+        {{"--hold", "30s", "--duration", "10s", "ws://h/"},
+         "option --hold: 30s is longer than the run (--duration 10s)"},
         {{"--hold", "30s", "ws://h/"}, "option --hold: 30s is longer than the run (--duration 10s)"},
-        {{"--ramp", "20s", "--rate", "5", "ws://h/"}, "option --ramp: the ramp (20s) is longer than the run (--duration 10s)"},
+        {{"--ramp", "20s", "--rate", "5", "ws://h/"},
+         "option --ramp: the ramp (20s) is longer than the run (--duration 10s)"},
         {{"--ramp", "2s", "ws://h/"}, "option --ramp needs --rate"},
         {{"--threads", "0", "ws://h/"}, "option --threads: '0' is not a number of threads from 1 to 1024"},
         {{"--threads", "2000", "ws://h/"}, "option --threads: '2000' is not"},
         {{"--source", "127.0.0.60-127.0.0.2", "ws://h/"},
          "option --source: range '127.0.0.60-127.0.0.2' is reversed: 127.0.0.2 comes before 127.0.0.60"},
-        {{"--source", "127.0.0.2-localhost", "ws://h/"}, "option --source: '127.0.0.2-localhost' is not an IPv4 range"},
+        {{"--source", "127.0.0.2-localhost", "ws://h/"},
+         "option --source: '127.0.0.2-localhost' is not an IPv4 range"},
         {{"--source", "::1-::5", "ws://h/"}, "IPv6 sources are single addresses"},
         {{"--source", "localhost", "ws://h/"}, "option --source: 'localhost' is not an IPv4 or IPv6 address"},
         {{"--source", "127.0.0.1,,127.0.0.2", "ws://h/"}, "option --source: an empty entry in the list"},
@@ -255,7 +283,8 @@ TEST(LoadOptions, RefusesEachBadValueWithItsSentence)
         {{"--source", "224.0.0.1", "ws://h/"}, "'224.0.0.1' cannot be a local source address"},
         {{"--source", "126.255.255.250-127.0.0.5", "ws://h/"}, "crosses the loopback block 127.0.0.0/8"},
         {{"--source", "10.0.0.0-10.2.0.0", "ws://h/"}, "spans more than 65536 addresses"},
-        {{"--slo", "latency_p99<1s", "ws://h/"}, "option --slo: SLO 'latency_p99<1s': unknown metric 'latency'"},
+        {{"--slo", "latency_p99<1s", "ws://h/"},
+         "option --slo: SLO 'latency_p99<1s': unknown metric 'latency'"},
         {{"--slo", "upgrade_p99", "ws://h/"}, "option --slo: SLO 'upgrade_p99' has no '<' bound"},
         {{"--slo-step", "2s", "ws://h/"}, "option --slo-step needs --slo"},
         {{"--quiet", "--progress", "ws://h/"}, "options --quiet and --progress contradict each other"},
@@ -274,8 +303,8 @@ TEST(LoadOptions, RefusesEachBadValueWithItsSentence)
             joined += std::string(a) + " ";
         }
         ASSERT_FALSE(c) << "accepted: " << joined;
-        EXPECT_NE(c.error().find(bc.says), std::string::npos) << joined << "\n  got: " << c.error()
-                                                              << "\n  want: " << bc.says;
+        EXPECT_NE(c.error().find(bc.says), std::string::npos)
+            << joined << "\n  got: " << c.error() << "\n  want: " << bc.says;
     }
 }
 

@@ -20,24 +20,63 @@ using error_t = tl::unexpected<std::string>;
 
 // Check flags that take a value: their value is passed on untouched even if it looks like a load
 // flag (-H '--rate: 5'). A check flag missing here still works; only such a value would not.
-constexpr std::array check_value_flags = {
-    "-H", "--header", "--secret-header", "--origin", "--bearer-env", "--bearer-file", "-p", "--subprotocol",
-    "--expect-subprotocol", "--extension", "--rtt", "--http2", "--payload", "--dns-timeout", "--connect-timeout",
-    "--tls-timeout", "--upgrade-timeout", "--rtt-timeout", "--close-timeout", "--timeout", "--handshake-degraded",
-    "--rtt-degraded", "--connect-degraded", "--retries", "--max-message", "--ca", "--cert", "--key", "--tls-min",
-    "--cert-warn-days", "--app", "--realm", "--topic", "--client-id", "--username", "--init-payload",
-    "--password-env", "--password-file", "--mqtt-version", "--keep-alive", "--send", "--expect-contains",
-    "--expect-regex", "--expect-json", "--expect-equals", "--script", "--expect-close", "--app-init-timeout",
-    "--app-init-degraded"};
+constexpr std::array check_value_flags = {"-H",
+                                          "--header",
+                                          "--secret-header",
+                                          "--origin",
+                                          "--bearer-env",
+                                          "--bearer-file",
+                                          "-p",
+                                          "--subprotocol",
+                                          "--expect-subprotocol",
+                                          "--extension",
+                                          "--rtt",
+                                          "--http2",
+                                          "--payload",
+                                          "--dns-timeout",
+                                          "--connect-timeout",
+                                          "--tls-timeout",
+                                          "--upgrade-timeout",
+                                          "--rtt-timeout",
+                                          "--close-timeout",
+                                          "--timeout",
+                                          "--handshake-degraded",
+                                          "--rtt-degraded",
+                                          "--connect-degraded",
+                                          "--retries",
+                                          "--max-message",
+                                          "--ca",
+                                          "--cert",
+                                          "--key",
+                                          "--tls-min",
+                                          "--cert-warn-days",
+                                          "--app",
+                                          "--realm",
+                                          "--topic",
+                                          "--client-id",
+                                          "--username",
+                                          "--init-payload",
+                                          "--password-env",
+                                          "--password-file",
+                                          "--mqtt-version",
+                                          "--keep-alive",
+                                          "--send",
+                                          "--expect-contains",
+                                          "--expect-regex",
+                                          "--expect-json",
+                                          "--expect-equals",
+                                          "--script",
+                                          "--expect-close",
+                                          "--app-init-timeout",
+                                          "--app-init-degraded"};
 
-constexpr std::array load_value_flags = {"-c",          "--connections",  "--rate",    "--ramp",
-                                         "--duration",  "--ping-interval", "--message-rate", "--threads",
-                                         "--source",    "--slo",           "--slo-step",     "--report"};
+constexpr std::array load_value_flags = {"-c",         "--connections",   "--rate",         "--ramp",
+                                         "--duration", "--ping-interval", "--message-rate", "--threads",
+                                         "--source",   "--slo",           "--slo-step",     "--report"};
 
 constexpr double max_seconds = 7 * 86400.0;
 
-template <std::size_t N>
-bool one_of(const std::array<const char*, N>& set, std::string_view a)
+template <std::size_t N> bool one_of(const std::array<const char*, N>& set, std::string_view a)
 {
     return std::any_of(set.begin(), set.end(), [a](const char* f) { return a == f; });
 }
@@ -119,7 +158,8 @@ tl::expected<rt::address, std::string> one_source(std::string_view text)
     if (a->family() == AF_INET) {
         const auto ip = *ipv4(text);
         if (ip == 0 || ip == 0xffffffffu || (ip >> 28) == 0xe) {
-            return error_t(quote(text) + " cannot be a local source address (unspecified, broadcast or multicast)");
+            return error_t(quote(text) +
+                           " cannot be a local source address (unspecified, broadcast or multicast)");
         }
     } else {
         const auto* v6 = reinterpret_cast<const sockaddr_in6*>(a->data());
@@ -174,7 +214,8 @@ tl::expected<void, std::string> check_report_path(const std::string& path)
     std::error_code ec;
     const fs::path p(path);
     if (fs::is_directory(p, ec)) {
-        return error_t("option --report: " + quote(path) + " is a directory; give a file name such as report.html");
+        return error_t("option --report: " + quote(path) +
+                       " is a directory; give a file name such as report.html");
     }
     const auto dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
     if (!fs::is_directory(dir, ec)) {
@@ -198,8 +239,8 @@ tl::expected<void, std::string> check_combination(const load::load_options& o, b
                        seconds_text(o.duration_s) + ")");
     }
     if (o.ramp_s > o.duration_s) {
-        return error_t("option --ramp: the ramp (" + seconds_text(o.ramp_s) + ") is longer than the run (--duration " +
-                       seconds_text(o.duration_s) + ")");
+        return error_t("option --ramp: the ramp (" + seconds_text(o.ramp_s) +
+                       ") is longer than the run (--duration " + seconds_text(o.duration_s) + ")");
     }
     if (o.ramp_s > 0 && o.rate == 0) {
         return error_t("option --ramp needs --rate (the rate to ramp up to)");
@@ -298,7 +339,8 @@ tl::expected<load_cli, std::string> parse_load_options(std::span<const std::stri
         } else if (a == "-c" || a == "--connections") {
             std::uint64_t n = 0;
             const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size() || n == 0 || n > 100'000'000) {
+            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size() || n == 0 ||
+                n > 100'000'000) {
                 return error_t(bad_value(a, v, "a number of connections from 1 to 100000000"));
             }
             o.connections = n;
@@ -311,11 +353,15 @@ tl::expected<load_cli, std::string> parse_load_options(std::span<const std::stri
         } else if (a == "--ramp" || a == "--duration" || a == "--ping-interval" || a == "--slo-step") {
             const auto s = duration_seconds(v);
             if (!s || (a != "--ramp" && *s <= 0)) {
-                return error_t(bad_value(a, v, a == "--ramp" ? "a duration with a unit (e.g. 10s, 2m)"
-                                                             : "a positive duration with a unit (e.g. 500ms, 30s, 5m)"));
+                return error_t(bad_value(a, v,
+                                         a == "--ramp"
+                                             ? "a duration with a unit (e.g. 10s, 2m)"
+                                             : "a positive duration with a unit (e.g. 500ms, 30s, 5m)"));
             }
-            (a == "--ramp" ? o.ramp_s : a == "--duration" ? o.duration_s : a == "--slo-step" ? o.slo_step_s
-                                                                                               : o.ping_interval_s) = *s;
+            (a == "--ramp"       ? o.ramp_s
+             : a == "--duration" ? o.duration_s
+             : a == "--slo-step" ? o.slo_step_s
+                                 : o.ping_interval_s) = *s;
             slo_step_given = slo_step_given || a == "--slo-step";
         } else if (a == "--hold") {
             // The value is optional: taken when it is a duration (a URL or a flag never is).

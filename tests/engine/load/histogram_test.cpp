@@ -76,7 +76,8 @@ TEST(Histogram, RelativePrecisionAcrossMagnitudes)
                 histogram h(digits);
                 h.record(v);
                 // A larger second value, so max() does not clamp the first one's bucket value.
-                h.record(e == 62 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(base * 2));
+                h.record(e == 62 ? std::numeric_limits<std::int64_t>::max()
+                                 : static_cast<std::int64_t>(base * 2));
                 const auto reported = h.percentile(50);
                 ASSERT_GE(reported, v) << "digits " << digits << " value " << v;
                 ASSERT_LE(static_cast<double>(reported - v), static_cast<double>(v) * bound)
@@ -250,26 +251,26 @@ TEST(Histogram, DecodeRefusesHostileText)
         "HIST1:3:0:0:",
         "hist1:0:0:0:",
         "hist1:5:0:0:",
-        "hist1:3:0:0",           // no runs field
+        "hist1:3:0:0", // no runs field
         "hist1:x:0:0:",
         "hist1:3:-1:0:",
-        "hist1:3:5:4:4=1",       // min > max
-        "hist1:3:3:3:3=0",       // empty run
-        "hist1:3:3:3:3=",        // missing count
-        "hist1:3:3:3:=1",        // missing gap
-        "hist1:3:3:3:3=1,",      // trailing comma
-        "hist1:3:3:4:3=1,0=1",   // repeated bucket
+        "hist1:3:5:4:4=1",     // min > max
+        "hist1:3:3:3:3=0",     // empty run
+        "hist1:3:3:3:3=",      // missing count
+        "hist1:3:3:3:=1",      // missing gap
+        "hist1:3:3:3:3=1,",    // trailing comma
+        "hist1:3:3:4:3=1,0=1", // repeated bucket
         "hist1:3:3:3:3=1,,1=1",
         "hist1:3:3:3:3=-1",
         "hist1:3:3:3:3=1:",
         "hist1:3:3:3: 3=1",
-        "hist1:3:4:4:3=1",       // min outside the first bucket
-        "hist1:3:3:9:3=1,1=1",   // max outside the last bucket
+        "hist1:3:4:4:3=1",                        // min outside the first bucket
+        "hist1:3:3:9:3=1,1=1",                    // max outside the last bucket
         "hist1:3:0:1:0=18446744073709551615,1=1", // count overflow
         "hist1:3:0:0:99999999999999999999=1",
         "hist1:3:0:0:18446744073709551615=1",
-        "hist1:3:0:0:55296=1",   // one past the last bucket at 3 digits
-        "hist1:3:1:1:",          // extremes with no counts
+        "hist1:3:0:0:55296=1", // one past the last bucket at 3 digits
+        "hist1:3:1:1:",        // extremes with no counts
         std::string("hist1:3:3:3:3=1\0", 16),
     };
     for (const auto& text : hostile) {

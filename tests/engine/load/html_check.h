@@ -13,10 +13,10 @@
 namespace wsp::load::test {
 
 struct html_facts {
-    std::string error;                                   // empty when well-formed
+    std::string error; // empty when well-formed
     std::set<std::string> ids;
     std::map<std::string, std::vector<std::string>> polylines; // svg id -> points of each polyline
-    std::map<std::string, int> circles;                  // svg id -> number of <circle>
+    std::map<std::string, int> circles;                        // svg id -> number of <circle>
     std::map<std::string, int> tag_counts;
 };
 
@@ -89,7 +89,8 @@ inline html_facts check_html(std::string_view h)
         const auto tag_text = h.substr(i, j + 1 - i);
         if (closing) {
             if (open.empty() || open.back() != name) {
-                return fail("</" + name + "> closes <" + (open.empty() ? std::string("nothing") : open.back()) + ">");
+                return fail("</" + name + "> closes <" +
+                            (open.empty() ? std::string("nothing") : open.back()) + ">");
             }
             open.pop_back();
             if (name == "svg") {
@@ -106,7 +107,8 @@ inline html_facts check_html(std::string_view h)
             if (name == "polyline" && !svg_id.empty()) {
                 const auto p = tag_text.find("points=\"");
                 const auto q = p == std::string_view::npos ? p : tag_text.find('"', p + 8);
-                f.polylines[svg_id].emplace_back(p == std::string_view::npos ? "" : tag_text.substr(p + 8, q - p - 8));
+                f.polylines[svg_id].emplace_back(
+                    p == std::string_view::npos ? "" : tag_text.substr(p + 8, q - p - 8));
             }
             if (name == "circle" && !svg_id.empty()) {
                 ++f.circles[svg_id];

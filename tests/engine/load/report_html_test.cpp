@@ -20,7 +20,8 @@ using wsp::load::test::synthetic_report;
 
 std::string lower(std::string s)
 {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -117,7 +118,8 @@ TEST(ReportHtml, EscapesEverythingFromTheRun)
     r.config.url = "ws://evil.example/\"><script>alert(1)</script>";
     r.config.slo = "upgrade_p99<250ms";
     r.config.source = "<img src=x onerror=alert(2)>";
-    r.stats.add_failure(wsp::proto::phase::close, "close<b>", "Server said </td></tr></table><script>bad()</script>");
+    r.stats.add_failure(wsp::proto::phase::close, "close<b>",
+                        "Server said </td></tr></table><script>bad()</script>");
     r.slo = wsp::load::slo_result{"<svg onload=x>", {{10, 1, true, 0}}, 10.0};
     const auto html = report_html(r);
     const auto f = check_html(html);
@@ -177,7 +179,8 @@ TEST(ReportHtml, OnePointTimelineIsDrawnAsDots)
 TEST(ReportHtml, SloAndIdleSections)
 {
     auto r = synthetic_report();
-    r.slo = wsp::load::slo_result{"upgrade_p99<5ms", {{100, 3'000'000, true, 0}, {200, 9'000'000, false, 4}}, 100.0};
+    r.slo = wsp::load::slo_result{
+        "upgrade_p99<5ms", {{100, 3'000'000, true, 0}, {200, 9'000'000, false, 4}}, 100.0};
     r.idle = wsp::load::idle_survival{490, 12, 60'000'000'000, 90'000'000'000};
     r.interrupted = true;
     const auto html = report_html(r);

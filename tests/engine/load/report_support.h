@@ -38,7 +38,8 @@ inline run_report synthetic_report(std::size_t seconds = 12)
         s.upgrade_p99_ns = s.started > 0 ? 4'000'000 + static_cast<std::int64_t>(i % 3) * 900'000 : 0;
         s.established_p50_ns = s.upgrade_p50_ns + 300'000;
         s.established_p99_ns = s.upgrade_p99_ns + 600'000;
-        s.rtt_p50_ns = 150'000 + static_cast<std::int64_t>(std::lround(std::sin(static_cast<double>(i)) * 20'000));
+        s.rtt_p50_ns =
+            150'000 + static_cast<std::int64_t>(std::lround(std::sin(static_cast<double>(i)) * 20'000));
         s.rtt_p99_ns = 600'000;
         r.timeline.push_back(s);
     }

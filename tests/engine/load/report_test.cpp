@@ -30,8 +30,9 @@ TEST(ProgressLine, ShowsOpenRateLatencyAndErrors)
     const auto r = synthetic_report();
     EXPECT_EQ(progress_line(r.timeline[3], 7),
               "4.0s open 198 rate 50/s upgrade p50 1.4ms p99 4.0ms rtt p99 600us msgs 198/s errors 7");
-    EXPECT_EQ(progress_line(r.timeline[7], 9),
-              "8.0s open 393 rate 50/s upgrade p50 1.6ms p99 4.9ms rtt p99 600us msgs 393/s dropped 3 errors 9");
+    EXPECT_EQ(
+        progress_line(r.timeline[7], 9),
+        "8.0s open 393 rate 50/s upgrade p50 1.6ms p99 4.9ms rtt p99 600us msgs 393/s dropped 3 errors 9");
 }
 
 TEST(ProgressLine, NothingMeasuredShowsDashes)
@@ -49,7 +50,8 @@ TEST(ProgressLine, DurationUnitsScale)
     s.upgrade_p50_ns = 850;
     s.upgrade_p99_ns = 12'340;
     s.rtt_p99_ns = 2'345'000'000;
-    EXPECT_EQ(progress_line(s, 0), "0.0s open 0 rate 0/s upgrade p50 850ns p99 12.3us rtt p99 2.35s errors 0");
+    EXPECT_EQ(progress_line(s, 0),
+              "0.0s open 0 rate 0/s upgrade p50 850ns p99 12.3us rtt p99 2.35s errors 0");
     s.upgrade_p50_ns = 250'000'000;
     s.upgrade_p99_ns = 999'999;
     s.rtt_p99_ns = 999'999'999;
@@ -61,14 +63,19 @@ TEST(SummaryText, TotalsLatencyFailuresAndDrops)
     const auto text = summary_text(synthetic_report());
     EXPECT_TRUE(text.starts_with("wsprobe load ws://127.0.0.1:9000/echo?x=<b>&y=\"q\"\n")) << text;
     EXPECT_TRUE(text.ends_with("\n"));
-    EXPECT_TRUE(has(text, "500 connections at 50/s (ramp 2s), hold to the end, 2 threads, ran 12s of 12s")) << text;
-    EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 491")) << text;
+    EXPECT_TRUE(has(text, "500 connections at 50/s (ramp 2s), hold to the end, 2 threads, ran 12s of 12s"))
+        << text;
+    EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 491"))
+        << text;
     EXPECT_TRUE(has(text, "pings 5000  pongs 4990")) << text;
-    EXPECT_TRUE(has(text, "latency        count      min      p50      p90      p99    p99.9      max\n")) << text;
-    EXPECT_TRUE(has(text, "\nupgrade          494    1.0ms    3.0ms    4.6ms    4.9ms    4.9ms    4.9ms\n")) << text;
+    EXPECT_TRUE(has(text, "latency        count      min      p50      p90      p99    p99.9      max\n"))
+        << text;
+    EXPECT_TRUE(has(text, "\nupgrade          494    1.0ms    3.0ms    4.6ms    4.9ms    4.9ms    4.9ms\n"))
+        << text;
     EXPECT_TRUE(has(text, "\nconnect          494")) << text;
     EXPECT_FALSE(has(text, "\ntls ")) << "a metric with no values has no row";
-    EXPECT_TRUE(has(text, "tcp/refused                            5  Connection refused by 127.0.0.1:9000")) << text;
+    EXPECT_TRUE(has(text, "tcp/refused                            5  Connection refused by 127.0.0.1:9000"))
+        << text;
     EXPECT_TRUE(has(text, "upgrade/unexpected_status              1  Server returned 503")) << text;
     EXPECT_TRUE(has(text, "1006 (no close frame)                  2")) << text;
     EXPECT_TRUE(has(text, "4000 (application)                     1")) << text;
@@ -104,7 +111,8 @@ TEST(SummaryText, InterruptedSloAndIdleSections)
     EXPECT_TRUE(has(text, "slo upgrade_p99<5ms: held up to 200/s")) << text;
     EXPECT_TRUE(has(text, "     200/s     4.5ms   yes       1\n")) << text;
     EXPECT_TRUE(has(text, "     400/s     9.0ms    no      12\n")) << text;
-    EXPECT_TRUE(has(text, "idle survival: 490 held, 12 cut, first after 60.00s, median after 90.50s")) << text;
+    EXPECT_TRUE(has(text, "idle survival: 490 held, 12 cut, first after 60.00s, median after 90.50s"))
+        << text;
     r.slo->highest_rate_held.reset();
     EXPECT_TRUE(has(summary_text(r), "not held even at the first step"));
 }
@@ -119,7 +127,8 @@ TEST(SummaryJson, ParsesAndHasEveryField)
     ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
 
     EXPECT_EQ(doc["version"].get_int64().value(), 1);
-    EXPECT_EQ(std::string_view(doc["config"]["url"].get_string().value()), "ws://127.0.0.1:9000/echo?x=<b>&y=\"q\"");
+    EXPECT_EQ(std::string_view(doc["config"]["url"].get_string().value()),
+              "ws://127.0.0.1:9000/echo?x=<b>&y=\"q\"");
     EXPECT_EQ(doc["config"]["connections"].get_uint64().value(), 500u);
     EXPECT_DOUBLE_EQ(doc["config"]["rate"].get_double().value(), 50.0);
     EXPECT_EQ(std::string_view(doc["config"]["source"].get_string().value()), "127.0.0.2-127.0.0.9");
