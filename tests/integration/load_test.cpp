@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/tls_harness.h"
 
 namespace {
 
@@ -221,6 +222,41 @@ TEST_F(load_lab, report_file_holds_the_charts)
     std::filesystem::remove(path);
     EXPECT_NE(html.str().find("id=\"chart-connections\""), std::string::npos);
     EXPECT_NE(html.str().find("id=\"chart-latency\""), std::string::npos);
+}
+
+TEST_F(load_lab, http2_prior_knowledge_connections_are_held_and_pinged)
+{
+    // RFC 8441 over h2c: each WebSocket is a stream; pings and pongs ride its DATA frames.
+    auto r = load({url("/echo"), "--http2", "prior-knowledge", "-c", "10", "--duration", "1s", "--ping-interval", "200ms"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 10U) << r->context();
+    EXPECT_EQ(r->total("closed"), 10U) << r->context();
+    EXPECT_GE(r->total("pongs_received"), 10U * 3) << r->context();
+    std::string_view http2;
+    ASSERT_EQ(r->doc["config"]["http2"].get(http2), simdjson::SUCCESS);
+    EXPECT_EQ(http2, "prior-knowledge");
+}
+
+TEST(load_tls, wss_connections_are_validated_held_and_timed)
+{
+    tls_lab lab;
+    auto r = load({lab.url("valid", "/echo"), "--ca", lab.file("ca.pem"), "-c", "10", "--duration", "1s",
+                   "--message-rate", "4"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 10U) << r->context();
+    EXPECT_GE(r->total("messages_received"), 10U * 2) << r->context();
+    std::uint64_t tls = 0;
+    ASSERT_EQ(r->doc["latency_ms"]["tls"]["count"].get(tls), simdjson::SUCCESS);
+    EXPECT_EQ(tls, 10U);
+
+    // Without the lab's CA the chain does not verify: every connection fails at the tls phase.
+    auto refused = load({lab.url("valid", "/echo"), "-c", "10", "--duration", "1s"});
+    expect_counts_add_up(*refused);
+    EXPECT_EQ(refused->total("succeeded"), 0U) << refused->context();
+    for (const auto& [key, n] : refused->failures()) {
+        EXPECT_TRUE(key.starts_with("tls/")) << key;
+    }
+    EXPECT_EQ(refused->run.exit_code, 2) << refused->context();
 }
 
 TEST_F(load_lab, bad_flags_exit_3)
