@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -188,10 +189,13 @@ rt::task<app_next> app_react(session_env* env, Pipe* pipe, ws_params* p, app_rea
     co_return app_next::go_on;
 }
 
+// `params` belongs to the caller's frame, which awaits this task (not copied: an idle connection
+// keeps this frame for hours, so its size is the lab's per-connection memory).
 template <class Pipe>
-rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, pooled_buffer leftover,
+rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params* params, pooled_buffer leftover,
                                   std::size_t offset)
 {
+    ws_params& p = *params;
     using chunk_type = decltype(pipe->recv(rt::deadline{}).await_resume());
     ws::decoder_options opts;
     opts.local = ws::role::server;
@@ -201,10 +205,10 @@ rt::task<ws_exit> websocket_phase(session_env* env, Pipe* pipe, ws_params p, poo
     std::optional<chunk_type> current;
     std::array<std::uint8_t, 2 + ws::max_control_payload> control{};
     std::span<std::uint8_t> in = std::span(leftover.bytes()).subspan(offset);
-    std::optional<app_server> app;
+    std::unique_ptr<app_server> app; // app mode only: echo connections do not carry its state
     std::vector<std::uint8_t> app_out;
     if (p.mode == ws_mode::app && p.app) {
-        app.emplace(*p.app);
+        app = std::make_unique<app_server>(*p.app);
         const app_next n = co_await app_react(env, pipe, &p, app->on_open(), &app_out);
         if (n == app_next::abort) {
             co_return ws_exit::abort;
@@ -516,8 +520,11 @@ rt::task<void> serve_connection(session_env* env, Pipe* pipe)
         co_await discard_all(env, pipe);
         co_return;
     }
-    const ws_exit how = co_await websocket_phase(env, pipe, plan.params, std::move(plan.head), plan.offset);
-    co_await finish(env, pipe, how, plan.params.mode);
+    // The phase may change its params (an app close turns into await_close); finish by the mode
+    // the scenario asked for.
+    const ws_mode mode = plan.params.mode;
+    const ws_exit how = co_await websocket_phase(env, pipe, &plan.params, std::move(plan.head), plan.offset);
+    co_await finish(env, pipe, how, mode);
 }
 
 template rt::task<void> serve_connection<tcp_pipe>(session_env* env, tcp_pipe* pipe);
