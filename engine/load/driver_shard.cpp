@@ -278,9 +278,9 @@ rt::task<void> send_due(shard* sh, probe::ws_connection* conn, hold_state* st)
 }
 
 // RFC 6455 §5.5.2: a ping is answered with a pong carrying the same payload.
-rt::task<void> answer_ping(probe::ws_connection* conn, probe::held_event ev)
+rt::task<void> answer_ping(probe::ws_connection* conn, std::span<const std::uint8_t> payload)
 {
-    (void)co_await conn->send_pong(ev.payload, rt::deadline{rt::mono_now() + send_bound_ns});
+    (void)co_await conn->send_pong(payload, rt::deadline{rt::mono_now() + send_bound_ns});
 }
 
 // TLS and HTTP/2 connections read through their transport (next() answers pings itself).
@@ -319,7 +319,7 @@ rt::task<void> hold(shard* sh, probe::ws_connection* held)
             break;
         }
         if (step == next_step::answer_ping) {
-            co_await answer_ping(conn.get(), ev);
+            co_await answer_ping(conn.get(), ev.payload);
         } else if (step == next_step::send) {
             co_await send_due(sh, conn.get(), &st);
         }

@@ -239,7 +239,7 @@ held_event ws_connection::poll() noexcept
 {
     for (;;) {
         if (ended_) {
-            return held_event{end_kind_, in_stamp_ns_, end_code_, 0, end_error_, {}};
+            return held_event{end_kind_, end_code_, in_stamp_ns_, 0, end_error_, {}};
         }
         auto r = dec_.next(in_);
         if (!r) {
@@ -253,15 +253,15 @@ held_event ws_connection::poll() noexcept
         case ws::event_kind::need_more:
             in_ = {};
             chunk_.release(); // idle connections hold no receive buffer
-            return held_event{held_event_kind::need_input, in_stamp_ns_, 0, 0, {}, {}};
+            return held_event{held_event_kind::need_input, 0, in_stamp_ns_, 0, {}, {}};
         case ws::event_kind::message_end:
-            return held_event{held_event_kind::message, in_stamp_ns_, 0, ev.length, {}, {}};
+            return held_event{held_event_kind::message, 0, in_stamp_ns_, ev.length, {}, {}};
         case ws::event_kind::control:
             if (ev.op == ws::opcode::ping) {
-                return held_event{held_event_kind::ping, in_stamp_ns_, 0, ev.length, {}, ev.payload};
+                return held_event{held_event_kind::ping, 0, in_stamp_ns_, ev.length, {}, ev.payload};
             }
             if (ev.op == ws::opcode::pong) {
-                return held_event{held_event_kind::pong, in_stamp_ns_, 0, ev.length, {}, {}};
+                return held_event{held_event_kind::pong, 0, in_stamp_ns_, ev.length, {}, {}};
             }
             if (ev.op == ws::opcode::close) {
                 end(held_event_kind::closed, ev.close_code, {});
@@ -275,7 +275,7 @@ held_event ws_connection::poll() noexcept
 
 held_event ws_connection::feed(rt::recv_chunk chunk) noexcept
 {
-    held_event out{held_event_kind::need_input, chunk.stamp_ns(), 0, 0, {}, {}};
+    held_event out{held_event_kind::need_input, 0, chunk.stamp_ns(), 0, {}, {}};
     if (ended_) {
         out.kind = end_kind_;
         return out;

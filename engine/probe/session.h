@@ -39,8 +39,8 @@ enum class held_event_kind : std::uint8_t {
 
 struct held_event {
     held_event_kind kind = held_event_kind::timeout;
-    std::int64_t stamp_ns = 0;    // reap time of the bytes that completed the event
     std::uint16_t close_code = 0; // closed: the server's code (1005 if none); eof/error: 1006
+    std::int64_t stamp_ns = 0;    // reap time of the bytes that completed the event
     std::uint64_t length = 0;     // message: total payload bytes; pong, ping: payload bytes
     wsp::error error;             // error only
     std::span<const std::uint8_t> payload; // ping: valid until the next poll() or next()
