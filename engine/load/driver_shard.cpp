@@ -338,7 +338,10 @@ void release_handshake_memory(shard& sh)
 {
     if (sh.arrivals_done && sh.opening == 0) {
         probe::release_idle_buffers();
+#if !defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer has its own allocator; glibc's trim there upsets its arena bookkeeping.
         (void)::malloc_trim(0);
+#endif
     }
 }
 

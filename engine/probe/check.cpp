@@ -123,7 +123,54 @@ rt::task<proto::check_result> run_check(probe_env env, const proto::check_spec* 
 namespace wsp::probe::detail {
 namespace {
 thread_local std::vector<std::unique_ptr<conn_buffers>> idle_buffers;
+// Idle transport blocks; what is left at thread exit goes back to the heap.
+struct transport_cache {
+    std::vector<void*> blocks;
+    transport_cache() = default;
+    transport_cache(const transport_cache&) = delete;
+    transport_cache& operator=(const transport_cache&) = delete;
+    ~transport_cache() { release(); }
+    void release() noexcept
+    {
+        for (void* p : blocks) {
+            ::operator delete(p);
+        }
+        std::vector<void*> none;
+        blocks.swap(none);
+    }
+};
+thread_local transport_cache idle_transports;
+
+// Under AddressSanitizer every transport comes from the heap, so use-after-free is still caught.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool pool_transports = false;
+#else
+constexpr bool pool_transports = true;
+#endif
 } // namespace
+
+void* transport::operator new(std::size_t n)
+{
+    if (pool_transports && n == sizeof(transport) && !idle_transports.blocks.empty()) {
+        void* p = idle_transports.blocks.back();
+        idle_transports.blocks.pop_back();
+        return p;
+    }
+    return ::operator new(n);
+}
+
+void transport::operator delete(void* p, std::size_t n) noexcept
+{
+    if (pool_transports && n == sizeof(transport) && idle_transports.blocks.size() < conn_buffer_lease::max_cached) {
+        try {
+            idle_transports.blocks.push_back(p);
+            return;
+        } catch (...) {
+            // No room to remember it: give it back to the heap instead.
+        }
+    }
+    ::operator delete(p);
+}
 
 conn_buffer_lease::conn_buffer_lease()
 {
@@ -143,6 +190,7 @@ void release_idle_buffers() noexcept
 {
     std::vector<std::unique_ptr<detail::conn_buffers>> none;
     detail::idle_buffers.swap(none);
+    detail::idle_transports.release();
 }
 
 } // namespace wsp::probe

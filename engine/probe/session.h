@@ -148,8 +148,9 @@ private:
     bool finished_ = false; // teardown done
 };
 
-// Frees the calling thread's idle handshake buffers (the probe keeps up to 256 of 36 KiB per
-// thread for reuse by the next connections). For load runs once the last connection is open.
+// Frees the calling thread's idle handshake buffers (the probe keeps up to 256 of 36 KiB, and as
+// many byte pipes of 16 KiB, per thread for reuse by the next connections). For load runs once
+// the last connection is open.
 void release_idle_buffers() noexcept;
 
 // Opens one connection for `spec` exactly as run_check's first attempt does (DNS, TCP, TLS,

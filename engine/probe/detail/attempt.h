@@ -140,6 +140,10 @@ void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::in
 // TLS / HTTP/2 sessions it carries. Heap-allocated by establish().
 struct transport {
     transport(rt::reactor& r, rt::socket s, rt::recv_stream& rs) noexcept : pipe(r, s, rs) {}
+    // From a per-thread free list (like conn_buffers), so a stream of handshakes does not leave
+    // 16 KiB holes between the held connections allocated after them. Reactor thread only.
+    static void* operator new(std::size_t n);
+    static void operator delete(void* p, std::size_t n) noexcept;
     std::optional<tls::session> tls;
     std::optional<h2::client_session> h2;
     byte_pipe pipe;
