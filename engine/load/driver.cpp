@@ -86,10 +86,14 @@ std::string sources_text(const std::vector<rt::address>& sources)
 std::string_view http2_text(proto::http2_mode m)
 {
     switch (m) {
-    case proto::http2_mode::off: return "off";
-    case proto::http2_mode::prefer: return "prefer";
-    case proto::http2_mode::require: return "require";
-    case proto::http2_mode::prior_knowledge: return "prior-knowledge";
+    case proto::http2_mode::off:
+        return "off";
+    case proto::http2_mode::prefer:
+        return "prefer";
+    case proto::http2_mode::require:
+        return "require";
+    case proto::http2_mode::prior_knowledge:
+        return "prior-knowledge";
     }
     return "off";
 }
@@ -178,8 +182,9 @@ idle_survival idle_of(const detail::run_state& run)
     return idle;
 }
 
-wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections, double rate, double duration_s,
-                                const tls::context* tls, const progress_fn& progress, std::string* why)
+wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections, double rate,
+                                double duration_s, const tls::context* tls, const progress_fn& progress,
+                                std::string* why)
 {
     detail::run_state run;
     run.opts = &o;
@@ -281,7 +286,8 @@ wsp::expected<run_report> capacity_search(const load_options& o, const tls::cont
         s.measured_ns = r->stats.of(o.slo->what).percentile(o.slo->percentile);
         s.failed = r->stats.counts.failed;
         const bool too_many_failures = r->stats.counts.failed * 100 > r->stats.counts.attempted;
-        s.held = r->stats.of(o.slo->what).count() > 0 && s.measured_ns < o.slo->below_ns && !too_many_failures;
+        s.held =
+            r->stats.of(o.slo->what).count() > 0 && s.measured_ns < o.slo->below_ns && !too_many_failures;
         slo.steps.push_back(s);
         for (auto smp : r->timeline) {
             smp.t_s += elapsed;
@@ -331,7 +337,8 @@ wsp::expected<run_report> run_load(const load_options& o, const progress_fn& pro
     if (o.spec.url.secure && tls == nullptr) {
         auto made = client_context(o.spec.tls);
         if (!made) {
-            return refuse(why, "cannot build the TLS client context: " + std::string(made.error().describe()));
+            return refuse(why,
+                          "cannot build the TLS client context: " + std::string(made.error().describe()));
         }
         own_tls.emplace(std::move(*made));
         tls = &*own_tls;

@@ -95,20 +95,20 @@ struct shard {
     run_state* run = nullptr;
     probe::probe_env env;
     load_stats stats;
-    second_part now;     // the second being accumulated
+    second_part now; // the second being accumulated
     std::int64_t second = 0;
     histogram idle_cuts{3};
     std::uint64_t held = 0;
-    bool idle_mode = false;  // no pings and no messages: drops are idle cuts
-    std::string message;     // what --message-rate sends: --payload, or the preset's RTT request
+    bool idle_mode = false; // no pings and no messages: drops are idle cuts
+    std::string message;    // what --message-rate sends: --payload, or the preset's RTT request
     bool message_binary = false;
-    std::int64_t ping_every = 0;    // ns between pings, 0: none
-    std::int64_t message_every = 0; // ns between messages, 0: none
-    rt::scope* conns = nullptr;     // where connections run (opening, then holding)
-    std::uint32_t opening = 0;      // handshakes in flight
+    std::int64_t ping_every = 0;           // ns between pings, 0: none
+    std::int64_t message_every = 0;        // ns between messages, 0: none
+    rt::scope* conns = nullptr;            // where connections run (opening, then holding)
+    std::uint32_t opening = 0;             // handshakes in flight
     std::coroutine_handle<> slot_waiter{}; // the arrival loop, waiting for a handshake slot
     bool arrivals_done = false;
-    bool done = false;       // every connection finished; the ticker publishes the last second
+    bool done = false; // every connection finished; the ticker publishes the last second
 
     // Moves the accumulated second into the run's timeline.
     void publish()
@@ -144,7 +144,7 @@ void record_phases(shard& sh, const proto::check_result& res)
 
 // Opens one connection; its check_result lives only in this frame, not in the held one.
 rt::task<std::unique_ptr<probe::ws_connection>> open_one(shard* sh, const proto::check_spec* spec,
-                                                          std::int64_t scheduled_ns)
+                                                         std::int64_t scheduled_ns)
 {
     proto::check_result res;
     std::unique_ptr<probe::ws_connection> conn = co_await probe::open_ws(sh->env, spec, &res);
@@ -215,7 +215,10 @@ struct hold_state {
     pending_echoes echoes;
     bool dropped = false;
 
-    [[nodiscard]] rt::deadline due() const noexcept { return rt::deadline{std::min({stop_ns, next_ping, next_message})}; }
+    [[nodiscard]] rt::deadline due() const noexcept
+    {
+        return rt::deadline{std::min({stop_ns, next_ping, next_message})};
+    }
 };
 
 enum class next_step : std::uint8_t { wait = 0, answer_ping = 1, send = 2, stop = 3 };
@@ -225,8 +228,10 @@ next_step on_event(shard& sh, hold_state& st, const probe::held_event& ev)
 {
     using probe::held_event_kind;
     switch (ev.kind) {
-    case held_event_kind::need_input: return next_step::wait;
-    case held_event_kind::ping: return next_step::answer_ping;
+    case held_event_kind::need_input:
+        return next_step::wait;
+    case held_event_kind::ping:
+        return next_step::answer_ping;
     case held_event_kind::message:
         ++sh.stats.counts.messages_received;
         ++sh.now.messages;
@@ -241,10 +246,12 @@ next_step on_event(shard& sh, hold_state& st, const probe::held_event& ev)
             st.ping_sent_ns = 0;
         }
         return next_step::wait;
-    case held_event_kind::timeout: return rt::mono_now() >= st.stop_ns ? next_step::stop : next_step::send;
+    case held_event_kind::timeout:
+        return rt::mono_now() >= st.stop_ns ? next_step::stop : next_step::send;
     case held_event_kind::closed:
     case held_event_kind::eof:
-    case held_event_kind::error: break;
+    case held_event_kind::error:
+        break;
     }
     // Closed by the server, eof or error. A cancelled receive is the run being interrupted.
     st.dropped = !(ev.kind == held_event_kind::error && ev.error == rt::errc::cancelled);
@@ -300,7 +307,8 @@ rt::task<void> hold(shard* sh, probe::ws_connection* held)
         const load_options& o = *sh->run->opts;
         constexpr std::int64_t never = rt::deadline::never().at_ns;
         st.established_ns = rt::mono_now();
-        st.stop_ns = o.hold_s ? std::min(sh->run->end_ns, st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
+        st.stop_ns = o.hold_s ? std::min(sh->run->end_ns,
+                                         st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
                               : sh->run->end_ns;
         st.next_ping = sh->ping_every > 0 ? st.established_ns + sh->ping_every : never;
         st.next_message = sh->message_every > 0 ? st.established_ns + sh->message_every : never;

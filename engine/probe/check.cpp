@@ -22,7 +22,8 @@ rt::task<void> run_connection(attempt& a, const address_list& addrs, bool try_h2
     const conn_buffer_lease buf;
     std::size_t leftover = 0;
     std::int64_t upgraded_ns = 0;
-    std::unique_ptr<ws_connection> conn = co_await establish(a, addrs, try_h2, fallback, buf.get(), &leftover, &upgraded_ns);
+    std::unique_ptr<ws_connection> conn =
+        co_await establish(a, addrs, try_h2, fallback, buf.get(), &leftover, &upgraded_ns);
     if (!conn) {
         co_return;
     }
@@ -81,7 +82,8 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
         if (spec->url.secure) {
             auto made = http1_context(spec->tls);
             if (!made) {
-                res->fail(phase::tls, made.error(), "Could not build the HTTP/1.1 TLS context for the fallback");
+                res->fail(phase::tls, made.error(),
+                          "Could not build the HTTP/1.1 TLS context for the fallback");
                 co_return;
             }
             h1_ctx.emplace(std::move(*made));
@@ -161,7 +163,8 @@ void* transport::operator new(std::size_t n)
 
 void transport::operator delete(void* p, std::size_t n) noexcept
 {
-    if (pool_transports && n == sizeof(transport) && idle_transports.blocks.size() < conn_buffer_lease::max_cached) {
+    if (pool_transports && n == sizeof(transport) &&
+        idle_transports.blocks.size() < conn_buffer_lease::max_cached) {
         try {
             idle_transports.blocks.push_back(p);
             return;

@@ -57,7 +57,8 @@ bool choose_h2(attempt& a, bool try_h2)
         }
         if (a.spec.http2 == proto::http2_mode::require) {
             res->fail(phase::upgrade, errc::h2_not_negotiated,
-                      "--http2 require, but ALPN selected " + (alpn.empty() ? std::string("no protocol") : alpn) +
+                      "--http2 require, but ALPN selected " +
+                          (alpn.empty() ? std::string("no protocol") : alpn) +
                           ": the server does not offer HTTP/2 on this port");
             return false;
         }
@@ -71,8 +72,9 @@ bool choose_h2(attempt& a, bool try_h2)
 
 } // namespace
 
-rt::task<std::unique_ptr<ws_connection>> establish(attempt& a, const address_list& addrs, bool try_h2, bool* fallback,
-                                                   conn_buffers* buf, std::size_t* leftover, std::int64_t* upgraded_ns)
+rt::task<std::unique_ptr<ws_connection>> establish(attempt& a, const address_list& addrs, bool try_h2,
+                                                   bool* fallback, conn_buffers* buf, std::size_t* leftover,
+                                                   std::int64_t* upgraded_ns)
 {
     rt::connected tcp;
     const bool connected = co_await connect(a, addrs, &tcp);
@@ -125,9 +127,15 @@ ws_connection::~ws_connection()
     }
 }
 
-bool ws_connection::secure() const noexcept { return transport_ && transport_->pipe.secure(); }
+bool ws_connection::secure() const noexcept
+{
+    return transport_ && transport_->pipe.secure();
+}
 
-bool ws_connection::http2() const noexcept { return transport_ && transport_->pipe.http2(); }
+bool ws_connection::http2() const noexcept
+{
+    return transport_ && transport_->pipe.http2();
+}
 
 void ws_connection::begin_hold(ws::decoder_options opts, std::span<const std::uint8_t> leftover)
 {
@@ -168,7 +176,8 @@ rt::task<void> ws_connection::teardown(bool peer_closed_tcp)
     transport_.reset();
     // The server closing first leaves TIME_WAIT on its side; otherwise reset so this side keeps
     // no TIME_WAIT per connection (runtime socket.h, close_mode).
-    (void)co_await rt::close_socket(*r_, sock_, peer_closed_tcp ? rt::close_mode::graceful : rt::close_mode::abort);
+    (void)co_await rt::close_socket(*r_, sock_,
+                                    peer_closed_tcp ? rt::close_mode::graceful : rt::close_mode::abort);
 }
 
 rt::task<bool> ws_connection::send_bytes(std::span<const std::uint8_t> frame, rt::deadline until)
@@ -204,7 +213,8 @@ rt::task<bool> ws_connection::send_message(std::string_view payload, bool binary
     }
     std::vector<std::uint8_t> frame(payload.size() + ws::max_header_size);
     const auto key = next_mask(*entropy_);
-    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(payload.data()),
+                                              payload.size());
     auto n = binary ? ws::build_binary(frame, bytes, key) : ws::build_text(frame, payload, key);
     if (!n) {
         co_return false;
@@ -268,7 +278,8 @@ held_event ws_connection::poll() noexcept
             }
             break;
         case ws::event_kind::frame_header:
-        case ws::event_kind::payload: break; // only whole messages are reported
+        case ws::event_kind::payload:
+            break; // only whole messages are reported
         }
     }
 }
@@ -446,12 +457,14 @@ rt::task<bool> validate(attempt& a, ws_connection& conn, conn_buffers* buf, std:
     co_return going;
 }
 
-rt::task<std::unique_ptr<ws_connection>> open_once(attempt& a, const address_list& addrs, bool try_h2, bool* fallback)
+rt::task<std::unique_ptr<ws_connection>> open_once(attempt& a, const address_list& addrs, bool try_h2,
+                                                   bool* fallback)
 {
     const conn_buffer_lease buf;
     std::size_t leftover = 0;
     std::int64_t upgraded_ns = 0;
-    std::unique_ptr<ws_connection> conn = co_await establish(a, addrs, try_h2, fallback, buf.get(), &leftover, &upgraded_ns);
+    std::unique_ptr<ws_connection> conn =
+        co_await establish(a, addrs, try_h2, fallback, buf.get(), &leftover, &upgraded_ns);
     if (!conn) {
         co_return nullptr;
     }
@@ -497,7 +510,8 @@ rt::task<std::unique_ptr<ws_connection>> open_ws(probe_env env, const check_spec
             if (spec->url.secure) {
                 auto made = http1_context(spec->tls);
                 if (!made) {
-                    res->fail(phase::tls, made.error(), "Could not build the HTTP/1.1 TLS context for the fallback");
+                    res->fail(phase::tls, made.error(),
+                              "Could not build the HTTP/1.1 TLS context for the fallback");
                     usable = false;
                 } else {
                     h1_ctx.emplace(std::move(*made));

@@ -39,10 +39,10 @@ enum class held_event_kind : std::uint8_t {
 
 struct held_event {
     held_event_kind kind = held_event_kind::timeout;
-    std::uint16_t close_code = 0; // closed: the server's code (1005 if none); eof/error: 1006
-    std::int64_t stamp_ns = 0;    // reap time of the bytes that completed the event
-    std::uint64_t length = 0;     // message: total payload bytes; pong, ping: payload bytes
-    wsp::error error;             // error only
+    std::uint16_t close_code = 0;          // closed: the server's code (1005 if none); eof/error: 1006
+    std::int64_t stamp_ns = 0;             // reap time of the bytes that completed the event
+    std::uint64_t length = 0;              // message: total payload bytes; pong, ping: payload bytes
+    wsp::error error;                      // error only
     std::span<const std::uint8_t> payload; // ping: valid until the next poll() or next()
 };
 
@@ -94,7 +94,10 @@ public:
         ws_connection* c_;
         rt::recv_stream::next_awaiter next_;
     };
-    [[nodiscard]] input_awaiter wait_input(rt::deadline until) noexcept { return input_awaiter(*this, until); }
+    [[nodiscard]] input_awaiter wait_input(rt::deadline until) noexcept
+    {
+        return input_awaiter(*this, until);
+    }
     // Answers a ping poll() returned (RFC 6455 §5.5.2: same payload).
     [[nodiscard]] rt::task<bool> send_pong(std::span<const std::uint8_t> payload, rt::deadline until);
 
@@ -137,13 +140,13 @@ private:
     rt::recv_chunk chunk_;                     // plain TCP: the ring buffer in_ points into
     rt::recv_stream rs_;
     ws::decoder dec_;
-    std::int64_t in_stamp_ns_ = 0;             // reap time of the bytes in in_
+    std::int64_t in_stamp_ns_ = 0; // reap time of the bytes in in_
     rt::socket sock_;
     std::uint16_t end_code_ = 0;
     held_event_kind end_kind_ = held_event_kind::timeout;
     wsp::error end_error_;
-    bool ended_ = false;    // closed, eof or error seen
-    bool eof_ = false;      // the peer closed TCP
+    bool ended_ = false; // closed, eof or error seen
+    bool eof_ = false;   // the peer closed TCP
     bool close_sent_ = false;
     bool finished_ = false; // teardown done
 };

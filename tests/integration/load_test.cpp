@@ -41,7 +41,10 @@ struct load_json {
         std::uint64_t v = 0;
         return doc["totals"][field].get(v) == simdjson::SUCCESS ? v : ~std::uint64_t{0};
     }
-    [[nodiscard]] std::string context() const { return "exit " + std::to_string(run.exit_code) + "\n" + run.out + run.err; }
+    [[nodiscard]] std::string context() const
+    {
+        return "exit " + std::to_string(run.exit_code) + "\n" + run.out + run.err;
+    }
     // Failure counts keyed "phase/code".
     [[nodiscard]] std::map<std::string, std::uint64_t> failures() const
     {
@@ -118,7 +121,8 @@ TEST_F(load_lab, counts_add_up_in_a_mixed_run)
 {
     // Sources are taken round robin; 198.51.100.1 and 203.0.113.1 (TEST-NET-2 and -3) are not
     // this host's addresses, so exactly the connections placed on them fail, at the tcp phase.
-    auto r = load({url("/echo"), "-c", "40", "--duration", "1s", "--source", "127.0.0.2,127.0.0.3,198.51.100.1,203.0.113.1"});
+    auto r = load({url("/echo"), "-c", "40", "--duration", "1s", "--source",
+                   "127.0.0.2,127.0.0.3,198.51.100.1,203.0.113.1"});
     expect_counts_add_up(*r);
     EXPECT_EQ(r->total("attempted"), 40U) << r->context();
     EXPECT_EQ(r->total("succeeded"), 20U) << r->context();
@@ -171,7 +175,8 @@ TEST_F(load_lab, idle_cuts_are_reported_as_1006_with_their_idle_time)
 
 TEST_F(load_lab, sources_spread_over_loopback_addresses)
 {
-    auto r = load({url("/echo"), "-c", "40", "--rate", "200", "--duration", "1s", "--source", "127.0.0.2-127.0.0.5"});
+    auto r = load(
+        {url("/echo"), "-c", "40", "--rate", "200", "--duration", "1s", "--source", "127.0.0.2-127.0.0.5"});
     expect_counts_add_up(*r);
     EXPECT_EQ(r->total("succeeded"), 40U) << r->context();
     std::string_view source;
@@ -195,7 +200,8 @@ TEST_F(load_lab, pings_during_hold_are_counted_and_timed)
 
 TEST_F(load_lab, slo_search_reports_the_steps_and_the_highest_rate_held)
 {
-    auto held = load({url("/echo"), "-c", "120", "--rate", "100", "--slo", "upgrade_p99<5s", "--slo-step", "300ms"});
+    auto held =
+        load({url("/echo"), "-c", "120", "--rate", "100", "--slo", "upgrade_p99<5s", "--slo-step", "300ms"});
     ASSERT_TRUE(held->parsed) << held->context();
     simdjson::dom::array steps;
     ASSERT_EQ(held->doc["slo"]["steps"].get(steps), simdjson::SUCCESS) << held->context();
@@ -205,7 +211,8 @@ TEST_F(load_lab, slo_search_reports_the_steps_and_the_highest_rate_held)
     EXPECT_GE(highest, 225.0);
     EXPECT_EQ(held->run.exit_code, 0) << held->context();
 
-    auto broken = load({url("/echo"), "-c", "50", "--rate", "100", "--slo", "upgrade_p99<1us", "--slo-step", "300ms"});
+    auto broken =
+        load({url("/echo"), "-c", "50", "--rate", "100", "--slo", "upgrade_p99<1us", "--slo-step", "300ms"});
     ASSERT_TRUE(broken->parsed) << broken->context();
     EXPECT_TRUE(broken->doc["slo"]["highest_rate_held"].is_null()) << broken->context();
     EXPECT_EQ(broken->run.exit_code, 1) << broken->context();
@@ -213,7 +220,8 @@ TEST_F(load_lab, slo_search_reports_the_steps_and_the_highest_rate_held)
 
 TEST_F(load_lab, report_file_holds_the_charts)
 {
-    const auto path = std::filesystem::temp_directory_path() / ("wsprobe-load-report-" + std::to_string(::getpid()) + ".html");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("wsprobe-load-report-" + std::to_string(::getpid()) + ".html");
     auto r = load({url("/echo"), "-c", "10", "--duration", "1s", "--report", path.string()});
     ASSERT_TRUE(r->parsed) << r->context();
     std::ifstream f(path);
@@ -227,7 +235,8 @@ TEST_F(load_lab, report_file_holds_the_charts)
 TEST_F(load_lab, http2_prior_knowledge_connections_are_held_and_pinged)
 {
     // RFC 8441 over h2c: each WebSocket is a stream; pings and pongs ride its DATA frames.
-    auto r = load({url("/echo"), "--http2", "prior-knowledge", "-c", "10", "--duration", "1s", "--ping-interval", "200ms"});
+    auto r = load({url("/echo"), "--http2", "prior-knowledge", "-c", "10", "--duration", "1s",
+                   "--ping-interval", "200ms"});
     expect_counts_add_up(*r);
     EXPECT_EQ(r->total("succeeded"), 10U) << r->context();
     EXPECT_EQ(r->total("closed"), 10U) << r->context();

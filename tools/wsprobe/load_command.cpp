@@ -75,7 +75,8 @@ int run_load_command(std::span<const std::string_view> args)
         std::fputs("\n", stderr);
     }
     if (!report) {
-        std::fprintf(stderr, "wsprobe load: %s\n", why.empty() ? std::string(report.error().describe()).c_str() : why.c_str());
+        std::fprintf(stderr, "wsprobe load: %s\n",
+                     why.empty() ? std::string(report.error().describe()).c_str() : why.c_str());
         return load_exit_usage;
     }
     const std::string out = c.json ? load::summary_json(*report) + "\n" : load::summary_text(*report);

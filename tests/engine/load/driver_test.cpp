@@ -164,8 +164,9 @@ TEST(RunLoad, RefusedConnectionsAreCountedAsTcpFailures)
     EXPECT_FALSE(r->stats.failures.at("tcp/connection_refused").example.empty());
     EXPECT_FALSE(r->interrupted);
     ASSERT_FALSE(seen.empty());
-    const std::uint64_t started = std::accumulate(seen.begin(), seen.end(), std::uint64_t{0},
-                                                  [](std::uint64_t n, const sample& s) { return n + s.started; });
+    const std::uint64_t started =
+        std::accumulate(seen.begin(), seen.end(), std::uint64_t{0},
+                        [](std::uint64_t n, const sample& s) { return n + s.started; });
     EXPECT_EQ(started, 30U);
     EXPECT_EQ(r->timeline.size(), seen.size());
     EXPECT_EQ(r->config.connections, 30U);
@@ -179,9 +180,11 @@ protected:
         const char* dir = std::getenv("WSP_BUILD_DIR");
         const std::string bin = dir != nullptr ? std::string(dir) + "/tools/wsprobe-lab" : std::string{};
         if (bin.empty() || !std::filesystem::exists(bin)) {
-            GTEST_SKIP() << "wsprobe-lab is not built in WSP_BUILD_DIR; the lab runs are in integration_tests";
+            GTEST_SKIP()
+                << "wsprobe-lab is not built in WSP_BUILD_DIR; the lab runs are in integration_tests";
         }
-        lab_ = std::make_unique<test::child_process>(std::vector<std::string>{bin, "--listen", "127.0.0.1:0"});
+        lab_ =
+            std::make_unique<test::child_process>(std::vector<std::string>{bin, "--listen", "127.0.0.1:0"});
         auto line = lab_->read_line(10s);
         ASSERT_TRUE(line.has_value());
         const std::string prefix = "listening on ws://";
@@ -245,7 +248,8 @@ TEST_F(LabRun, PresetMessagesSendTheAppRequestAndTimeItsReply)
     auto r = run_load(o, {});
     ASSERT_TRUE(r.has_value());
     expect_counts_add_up(*r);
-    ASSERT_EQ(r->stats.counts.succeeded, 5U) << (r->stats.failures.empty() ? "" : r->stats.failures.begin()->second.example);
+    ASSERT_EQ(r->stats.counts.succeeded, 5U)
+        << (r->stats.failures.empty() ? "" : r->stats.failures.begin()->second.example);
     EXPECT_GT(r->stats.counts.messages_sent, 20U);
     EXPECT_GT(r->stats.counts.messages_received, 20U);
     EXPECT_GT(r->stats.of(metric::rtt).count(), 20U);

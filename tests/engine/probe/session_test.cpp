@@ -84,7 +84,8 @@ protected:
             GTEST_SKIP() << "io_uring unavailable: " << why;
         }
         reactor_ = std::move(*r);
-        lab_ = std::make_unique<test::child_process>(std::vector<std::string>{bin, "--listen", "127.0.0.1:0"});
+        lab_ =
+            std::make_unique<test::child_process>(std::vector<std::string>{bin, "--listen", "127.0.0.1:0"});
         auto line = lab_->read_line(10s);
         ASSERT_TRUE(line.has_value());
         const std::string prefix = "listening on ws://";
