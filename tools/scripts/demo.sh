@@ -17,7 +17,7 @@ tls=$(mktemp -d)
 lab=$!
 trap 'kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -rf "$out" "$tls"' EXIT
 for _ in $(seq 100); do
-    grep -q 'tls: alpn-h2-only' "$out" && break
+    grep -q 'tls: h2)' "$out" && break
     sleep 0.05
 done
 base=$(sed -n 's/.*listening on \(ws:\/\/[^ ]*\)$/\1/p' "$out" | head -n 1)
@@ -52,3 +52,18 @@ run "$(wss expired)/echo" --ca "$tls/ca.pem"
 run "$(wss wrong-host)/echo" --ca "$tls/ca.pem"
 run "$(wss expired)/echo" --ca "$tls/ca.pem" --insecure
 run "$(wss expiring)/echo" --ca "$tls/ca.pem"
+
+echo "--- HTTP/2 (RFC 8441): extended CONNECT, and both transports side by side"
+echo
+run "$(wss h2)/echo" --ca "$tls/ca.pem" --http2 require --rtt echo
+run "$base/echo" --http2 prior-knowledge --rtt echo
+run "$(wss h2)/echo" --ca "$tls/ca.pem" --compare-transports --rtt echo
+
+echo "--- wsprobe load: 2,000 validated connections at 1,000/s, held with pings, then the wrong Accept"
+echo
+echo "\$ wsprobe load $base/echo -c 2000 --rate 1000 --duration 4s --ping-interval 1s --report $tls/load.html"
+"$bin/wsprobe" load "$base/echo" -c 2000 --rate 1000 --duration 4s --ping-interval 1s --quiet \
+    --report "$tls/load.html" || echo "(exit code $?)"
+echo
+echo "\$ wsprobe load $base/bad-accept -c 200 --rate 400 --duration 2s"
+"$bin/wsprobe" load "$base/bad-accept" -c 200 --rate 400 --duration 2s --quiet || echo "(exit code $?)"
