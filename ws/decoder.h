@@ -79,6 +79,12 @@ public:
     [[nodiscard]] bool close_received() const noexcept { return close_received_; }
     // True between a data message's first frame header and its message_end.
     [[nodiscard]] bool in_message() const noexcept { return in_message_; }
+    // True at a frame boundary outside any data message, with no close frame seen and no
+    // failure: a fresh decoder with the same options would decode what follows identically.
+    [[nodiscard]] bool at_rest() const noexcept
+    {
+        return state_ == state::header && header_len_ == 0 && !in_message_ && !close_received_;
+    }
     [[nodiscard]] const decoder_options& options() const noexcept { return opts_; }
 
 private:

@@ -19,6 +19,45 @@ namespace wsp::rt {
 
 class reactor;
 
+// Ownership of one received buffer without its metadata (16 bytes), for a consumer that keeps
+// its own view of the bytes: the buffer goes back to the ring on release() or destruction.
+// Move-only. Reactor thread only.
+class recv_lease {
+public:
+    recv_lease() noexcept = default;
+    recv_lease(recv_lease&& o) noexcept : ring_(std::exchange(o.ring_, nullptr)), bid_(o.bid_) {}
+    recv_lease& operator=(recv_lease&& o) noexcept
+    {
+        if (this != &o) {
+            release();
+            ring_ = std::exchange(o.ring_, nullptr);
+            bid_ = o.bid_;
+        }
+        return *this;
+    }
+    recv_lease(const recv_lease&) = delete;
+    recv_lease& operator=(const recv_lease&) = delete;
+    ~recv_lease() { release(); }
+
+    // Whether a buffer is held.
+    [[nodiscard]] bool holds() const noexcept { return ring_ != nullptr; }
+    // Returns the buffer to the kernel now (idempotent).
+    void release() noexcept
+    {
+        if (ring_ != nullptr) {
+            ring_->give_back(bid_);
+            ring_ = nullptr;
+        }
+    }
+
+private:
+    friend class recv_chunk;
+    recv_lease(detail::buffer_ring* ring, std::uint16_t bid) noexcept : ring_(ring), bid_(bid) {}
+
+    detail::buffer_ring* ring_ = nullptr;
+    std::uint16_t bid_ = 0;
+};
+
 // One event from a recv_stream: bytes in a kernel-chosen buffer, end of stream, or an error.
 // Move-only; owns the buffer until release() or destruction returns it to the ring. `bytes`
 // is valid only while the chunk owns it. `stamp_ns` is the reap time of the CQE.
@@ -56,6 +95,13 @@ public:
             ring_ = nullptr;
             bytes_ = {};
         }
+    }
+    // Moves the buffer's ownership into a lease: bytes() read before stay valid while the lease
+    // holds it; the chunk then owns nothing (bytes() is empty). Empty lease for eof and errors.
+    [[nodiscard]] recv_lease take_lease() noexcept
+    {
+        bytes_ = {};
+        return recv_lease(std::exchange(ring_, nullptr), bid_);
     }
 
 private:
