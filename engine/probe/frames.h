@@ -39,6 +39,18 @@ public:
     // Waits for the peer to close TCP (any further bytes are discarded): true on EOF.
     [[nodiscard]] rt::task<bool> wait_eof(rt::deadline until);
 
+    // Bytes received but not yet decoded: what followed the last event in the same read. Valid
+    // until the next call to next(); a caller that goes on without this reader carries them over
+    // together with decoder() (which may be inside a fragmented message).
+    [[nodiscard]] std::span<const std::uint8_t> pending() const noexcept
+    {
+        return inbox_.subspan(pos_, len_ - pos_);
+    }
+    // Reap time of the read the pending bytes came from.
+    [[nodiscard]] std::int64_t pending_stamp_ns() const noexcept { return stamp_ns_; }
+    // The decoder state after the last event.
+    [[nodiscard]] const ws::decoder& decoder() const noexcept { return dec_; }
+
 private:
     byte_pipe* pipe_;
     ws::decoder dec_;

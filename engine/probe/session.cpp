@@ -137,10 +137,16 @@ bool ws_connection::http2() const noexcept
     return transport_ && transport_->pipe.http2();
 }
 
-void ws_connection::begin_hold(ws::decoder_options opts, std::span<const std::uint8_t> leftover)
+void ws_connection::begin_hold(const ws::decoder& dec, std::span<const std::uint8_t> leftover,
+                               std::int64_t stamp_ns)
 {
-    dec_ = ws::decoder(opts);
+    dec_opts_ = dec.options();
+    dec_.reset();
+    if (!dec.at_rest()) {
+        dec_ = std::make_unique<ws::decoder>(dec);
+    }
     in_ = {};
+    in_stamp_ns_ = stamp_ns;
     if (!leftover.empty()) {
         leftover_ = std::make_unique<std::uint8_t[]>(leftover.size());
         std::memcpy(leftover_.get(), leftover.data(), leftover.size());
@@ -243,6 +249,7 @@ void ws_connection::end(held_event_kind kind, std::uint16_t code, wsp::error e) 
     eof_ = eof_ || kind == held_event_kind::eof;
     in_ = {};
     chunk_.release();
+    dec_.reset();
 }
 
 held_event ws_connection::poll() noexcept
@@ -251,7 +258,16 @@ held_event ws_connection::poll() noexcept
         if (ended_) {
             return held_event{end_kind_, end_code_, in_stamp_ns_, 0, end_error_, {}};
         }
-        auto r = dec_.next(in_);
+        if (!dec_) {
+            if (in_.empty()) {
+                chunk_.release();
+                return held_event{held_event_kind::need_input, 0, in_stamp_ns_, 0, {}, {}};
+            }
+            // Bytes arrived at a frame boundary: a fresh decoder goes on exactly where the last
+            // one stopped (it was at rest when dropped).
+            dec_ = std::make_unique<ws::decoder>(dec_opts_);
+        }
+        auto r = dec_->next(in_);
         if (!r) {
             // RFC 6455 §7.1.7: an invalid frame fails the connection.
             end(held_event_kind::error, 1006, r.error());
@@ -263,6 +279,9 @@ held_event ws_connection::poll() noexcept
         case ws::event_kind::need_more:
             in_ = {};
             chunk_.release(); // idle connections hold no receive buffer
+            if (dec_->at_rest()) {
+                dec_.reset(); // nor decoder state between frames
+            }
             return held_event{held_event_kind::need_input, 0, in_stamp_ns_, 0, {}, {}};
         case ws::event_kind::message_end:
             return held_event{held_event_kind::message, 0, in_stamp_ns_, ev.length, {}, {}};
@@ -296,7 +315,7 @@ held_event ws_connection::feed(rt::recv_chunk chunk) noexcept
         // The provided buffer is this process's memory, lent until release(); the decoder
         // writes into it only to unmask, which a server frame must not need (RFC 6455 §5.1).
         const auto b = chunk.bytes();
-        chunk_ = std::move(chunk);
+        chunk_ = chunk.take_lease();
         in_ = {const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(b.data())), b.size()};
         return out;
     }
@@ -419,8 +438,16 @@ namespace {
 
 // The connection's WebSocket phases as check runs them (app init, first RTT); true when they
 // passed. On false the close phase has run and the caller tears down.
+// Frames the validation reader received but did not decode (they came in the same read as the
+// reply it waited for), with its decoder state, so the hold starts where validation stopped.
+struct carried_input {
+    ws::decoder dec;
+    std::span<const std::uint8_t> bytes; // in the connection's handshake inbox
+    std::int64_t stamp_ns = 0;
+};
+
 rt::task<bool> validate(attempt& a, ws_connection& conn, conn_buffers* buf, std::size_t leftover,
-                        std::int64_t upgraded_ns, ws_state* st)
+                        std::int64_t upgraded_ns, ws_state* st, carried_input* carried)
 {
     const check_spec* spec = &a.spec;
     byte_pipe& pipe = conn.transport()->pipe;
@@ -453,6 +480,10 @@ rt::task<bool> validate(attempt& a, ws_connection& conn, conn_buffers* buf, std:
             a.res.fail(phase::rtt, errc::server_closed, "The server closed the WebSocket during validation");
         }
         co_await close_phase(a, pipe, rd, *st, upgraded_ns);
+    } else {
+        carried->dec = rd.decoder();
+        carried->bytes = rd.pending();
+        carried->stamp_ns = rd.pending_stamp_ns();
     }
     co_return going;
 }
@@ -470,20 +501,22 @@ rt::task<std::unique_ptr<ws_connection>> open_once(attempt& a, const address_lis
     }
     const auto opts = decoder_options_for(a.res, a.spec);
     if (!a.spec.app && a.spec.rtt == proto::rtt_mode::none) {
-        conn->begin_hold(opts, std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover));
+        conn->begin_hold(ws::decoder(opts), std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover),
+                         upgraded_ns);
         a.pipe = nullptr;
         co_return conn;
     }
     ws_state st;
-    const bool passed = co_await validate(a, *conn, buf.get(), leftover, upgraded_ns, &st);
+    carried_input carried{ws::decoder(opts), {}, upgraded_ns};
+    const bool passed = co_await validate(a, *conn, buf.get(), leftover, upgraded_ns, &st, &carried);
     if (!passed) {
         co_await conn->teardown(st.eof_seen);
         a.pipe = nullptr;
         co_return nullptr;
     }
-    // The validation phases end on a whole message (the reply they waited for); frames that
-    // arrived in the same read after it are not carried over.
-    conn->begin_hold(opts, {});
+    // The validation phases end on the reply they waited for; frames that arrived in the same
+    // read after it are the hold's first input (RFC 6455 §5.4: nothing of the stream is skipped).
+    conn->begin_hold(carried.dec, carried.bytes, carried.stamp_ns);
     a.pipe = nullptr;
     co_return conn;
 }

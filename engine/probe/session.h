@@ -51,9 +51,11 @@ struct held_event {
 // must be finished with close() or abort(); destroying an open one calls std::terminate, as
 // the kernel would still reference it.
 //
-// Memory while idle on ws:// over HTTP/1.1: this object (socket, multishot receive stream, frame
-// decoder state) and no receive buffer: the kernel picks a ring buffer only when bytes arrive.
-// TLS and HTTP/2 connections keep their session and a 16 KiB plaintext buffer on the heap.
+// Memory while idle on ws:// over HTTP/1.1: this object (socket, multishot receive stream, the
+// decoder's options) and no receive buffer: the kernel picks a ring buffer only when bytes
+// arrive, and the frame decoder's state (~190 bytes) is on the heap only while a frame or a
+// message is partly received. TLS and HTTP/2 connections keep their session and a 16 KiB
+// plaintext buffer on the heap.
 class ws_connection {
 public:
     ws_connection(rt::reactor& r, rt::socket s, http1::entropy_source* entropy) noexcept;
@@ -119,9 +121,10 @@ public:
     [[nodiscard]] detail::transport* transport() noexcept { return transport_.get(); }
     [[nodiscard]] rt::socket socket() const noexcept { return sock_; }
     [[nodiscard]] rt::recv_stream& stream() noexcept { return rs_; }
-    // Ends the handshake stage: the decoder takes over with `opts`; `leftover` (frame bytes that
-    // arrived with the 101) is kept for next(); a plain TCP connection drops its byte pipe.
-    void begin_hold(ws::decoder_options opts, std::span<const std::uint8_t> leftover);
+    // Ends the handshake stage: decoding goes on from `dec` (a fresh decoder after the 101, or
+    // the validation reader's state); `leftover` (frame bytes received but not yet decoded, read
+    // at `stamp_ns`) is kept for poll() and next(); a plain TCP connection drops its byte pipe.
+    void begin_hold(const ws::decoder& dec, std::span<const std::uint8_t> leftover, std::int64_t stamp_ns);
     // Releases the transport state: GOAWAY / close_notify when the peer is still there, the
     // receive stream stopped, the socket closed (graceful when the peer closed TCP first).
     [[nodiscard]] rt::task<void> teardown(bool peer_closed_tcp);
@@ -137,9 +140,10 @@ private:
     std::unique_ptr<detail::transport> transport_;
     std::unique_ptr<std::uint8_t[]> leftover_; // frame bytes that came with the 101 (rare)
     std::span<std::uint8_t> in_;               // undecoded input: chunk_, leftover_ or the transport's inbox
-    rt::recv_chunk chunk_;                     // plain TCP: the ring buffer in_ points into
+    rt::recv_lease chunk_;                     // plain TCP: the ring buffer in_ points into
     rt::recv_stream rs_;
-    ws::decoder dec_;
+    std::unique_ptr<ws::decoder> dec_; // only while decoding: dropped whenever it is at rest
+    ws::decoder_options dec_opts_;     // a new decoder's options
     std::int64_t in_stamp_ns_ = 0; // reap time of the bytes in in_
     rt::socket sock_;
     std::uint16_t end_code_ = 0;
