@@ -205,14 +205,15 @@ std::int64_t period_ns(double per_s)
     return per_s > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_s)) : 0;
 }
 
-// What a held connection has to do next, in the coroutine frame of run_connection.
+// What a held connection has to do next, in the coroutine frame of hold().
 struct hold_state {
     std::int64_t established_ns = 0;
     std::int64_t stop_ns = 0;      // close it here (end of run or of --hold)
     std::int64_t next_ping = 0;    // never() when not pinging
     std::int64_t next_message = 0; // never() when not sending messages
     std::int64_t ping_sent_ns = 0; // the unanswered ping's send time, 0 if none
-    pending_echoes echoes;
+    // The tail padding of echoes holds dropped (64 bytes in all, so hold()'s frame fits 256).
+    [[no_unique_address]] pending_echoes echoes;
     bool dropped = false;
 
     [[nodiscard]] rt::deadline due() const noexcept
@@ -284,58 +285,83 @@ rt::task<void> send_due(shard* sh, probe::ws_connection* conn, hold_state* st)
     }
 }
 
-// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same payload.
-rt::task<void> answer_ping(probe::ws_connection* conn, std::span<const std::uint8_t> payload)
+// The hold state of a connection established now.
+hold_state start_hold(const shard& sh)
 {
-    (void)co_await conn->send_pong(payload, rt::deadline{rt::mono_now() + send_bound_ns});
+    const load_options& o = *sh.run->opts;
+    constexpr std::int64_t never = rt::deadline::never().at_ns;
+    hold_state st;
+    st.established_ns = rt::mono_now();
+    st.stop_ns = o.hold_s ? std::min(sh.run->end_ns, st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
+                          : sh.run->end_ns;
+    st.next_ping = sh.ping_every > 0 ? st.established_ns + sh.ping_every : never;
+    st.next_message = sh.message_every > 0 ? st.established_ns + sh.message_every : never;
+    return st;
 }
 
-// TLS and HTTP/2 connections read through their transport (next() answers pings itself).
-rt::task<void> next_through_transport(probe::ws_connection* conn, rt::deadline due, probe::held_event* out)
+// Decodes and accounts for what a held connection has received (no I/O), up to the first event
+// that needs I/O: wait when everything is consumed, answer_ping with the ping's payload in
+// `ping` (valid until the next poll), send when due, or stop.
+next_step drain(shard& sh, hold_state& st, probe::ws_connection& conn, std::span<const std::uint8_t>* ping)
 {
-    *out = co_await conn->next(due);
+    for (;;) {
+        const probe::held_event ev = conn.poll();
+        const next_step step = on_event(sh, st, ev);
+        if (step == next_step::answer_ping) {
+            *ping = ev.payload;
+        }
+        if (step != next_step::wait || ev.kind == probe::held_event_kind::need_input) {
+            return step;
+        }
+    }
+}
+
+// Everything a held connection does besides waiting on a direct receive, in a short-lived frame
+// of its own so the idle frame of hold() keeps one small awaiter: reading through a TLS or
+// HTTP/2 transport (next() answers pings itself), answering a ping (RFC 6455 §5.5.2: same
+// payload), sending what is due, and at the end the close handshake. Returns the step taken.
+rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st, std::span<const std::uint8_t> ping,
+                        next_step step)
+{
+    if (step == next_step::wait) {
+        const probe::held_event ev = co_await conn->next(st->due());
+        step = on_event(*sh, *st, ev);
+    }
+    if (step == next_step::answer_ping) {
+        (void)co_await conn->send_pong(ping, rt::deadline{rt::mono_now() + send_bound_ns});
+    } else if (step == next_step::send) {
+        co_await send_due(sh, conn, st);
+    } else if (step == next_step::stop) {
+        --sh->now.open;
+        (void)co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
+        if (!st->dropped) {
+            ++sh->stats.counts.closed;
+        }
+    }
+    co_return step;
 }
 
 // A validated connection from its establishment to its close. While idle, this frame (kept
-// small: the hold state, one event, the receive awaiter) and the held connection are all the
-// memory it takes: the receive is awaited here, not in a nested task.
-rt::task<void> hold(shard* sh, probe::ws_connection* held)
+// under 256 bytes: the hold state and the receive awaiter; events are decoded in drain()) and
+// the held connection are all the memory it takes: a direct receive is awaited here.
+rt::task<void> hold(shard* sh, std::unique_ptr<probe::ws_connection> conn)
 {
-    const std::unique_ptr<probe::ws_connection> conn(held);
-    hold_state st;
-    {
-        const load_options& o = *sh->run->opts;
-        constexpr std::int64_t never = rt::deadline::never().at_ns;
-        st.established_ns = rt::mono_now();
-        st.stop_ns = o.hold_s ? std::min(sh->run->end_ns,
-                                         st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
-                              : sh->run->end_ns;
-        st.next_ping = sh->ping_every > 0 ? st.established_ns + sh->ping_every : never;
-        st.next_message = sh->message_every > 0 ? st.established_ns + sh->message_every : never;
-    }
+    hold_state st = start_hold(*sh);
+    std::span<const std::uint8_t> ping;
     for (;;) {
-        probe::held_event ev = conn->poll();
-        if (ev.kind == probe::held_event_kind::need_input) {
-            if (conn->direct()) {
-                ev = co_await conn->wait_input(st.due());
-            } else {
-                co_await next_through_transport(conn.get(), st.due(), &ev);
+        next_step step = drain(*sh, st, *conn, &ping);
+        if (step == next_step::wait && conn->direct()) {
+            const probe::held_event_kind got = co_await conn->wait_input_kind(st.due());
+            if (got != probe::held_event_kind::timeout) {
+                continue; // bytes to decode, or the end, which poll() repeats with its details
             }
+            step = rt::mono_now() >= st.stop_ns ? next_step::stop : next_step::send;
         }
-        const next_step step = on_event(*sh, st, ev);
+        // wait still: a TLS or HTTP/2 connection, which act() reads through its transport.
+        step = co_await act(sh, conn.get(), &st, ping, step);
         if (step == next_step::stop) {
             break;
         }
-        if (step == next_step::answer_ping) {
-            co_await answer_ping(conn.get(), ev.payload);
-        } else if (step == next_step::send) {
-            co_await send_due(sh, conn.get(), &st);
-        }
-    }
-    --sh->now.open;
-    (void)co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
-    if (!st.dropped) {
-        ++sh->stats.counts.closed;
     }
 }
 
@@ -374,7 +400,7 @@ rt::task<void> run_connection(shard* sh, const proto::check_spec* spec, std::int
     release_handshake_memory(*sh);
     if (conn) {
         ++sh->held;
-        sh->conns->spawn(hold(sh, conn.release()));
+        sh->conns->spawn(hold(sh, std::move(conn)));
     }
 }
 

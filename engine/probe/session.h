@@ -100,6 +100,24 @@ public:
     {
         return input_awaiter(*this, until);
     }
+    // The same yielding only the kind: need_input (bytes arrived: poll() them), timeout, or eof
+    // or error, which poll() then repeats with the code, error and stamp. Keeps a held_event
+    // temporary out of the awaiting coroutine's frame.
+    class input_kind_awaiter {
+    public:
+        input_kind_awaiter(ws_connection& c, rt::deadline until) noexcept : c_(&c), next_(c.rs_.next(until)) {}
+        [[nodiscard]] bool await_ready() noexcept { return next_.await_ready(); }
+        void await_suspend(std::coroutine_handle<> h) { next_.await_suspend(h); }
+        [[nodiscard]] held_event_kind await_resume() noexcept { return c_->feed(next_.await_resume()).kind; }
+
+    private:
+        ws_connection* c_;
+        rt::recv_stream::next_awaiter next_;
+    };
+    [[nodiscard]] input_kind_awaiter wait_input_kind(rt::deadline until) noexcept
+    {
+        return input_kind_awaiter(*this, until);
+    }
     // Answers a ping poll() returned (RFC 6455 §5.5.2: same payload).
     [[nodiscard]] rt::task<bool> send_pong(std::span<const std::uint8_t> payload, rt::deadline until);
 
