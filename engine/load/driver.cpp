@@ -106,7 +106,7 @@ run_config config_of(const load_options& o, std::size_t reactors)
     c.rate = o.rate;
     c.ramp_s = o.ramp_s;
     c.duration_s = o.duration_s;
-    c.hold_s = o.hold_s.value_or(o.duration_s);
+    c.hold_s = o.hold_s.value_or(0.0); // docs/json-load.md: 0 is "to the end of the run"
     c.ping_interval_s = o.ping_interval_s;
     c.message_rate = o.message_rate;
     c.threads = static_cast<unsigned>(reactors);

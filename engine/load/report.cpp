@@ -155,7 +155,7 @@ void ms_or_null(proto::json_writer& w, std::string_view key, std::int64_t ns)
 
 std::string hold_text(const run_config& c)
 {
-    return c.hold_s > 0 ? "hold " + human_seconds(c.hold_s) : "hold to the end";
+    return c.hold_s > 0 ? "hold " + human_seconds(c.hold_s) : "held to the end";
 }
 
 void latency_table(std::string& out, const load_stats& s)

@@ -173,6 +173,23 @@ TEST_F(load_lab, idle_cuts_are_reported_as_1006_with_their_idle_time)
     EXPECT_LT(first, 1.4);
 }
 
+// --hold without a value holds to the end of the run: hold_s 0 in the JSON (docs/json-load.md),
+// "held to the end" in the text summary, never the run's duration as a fixed hold.
+TEST_F(load_lab, hold_without_a_value_is_reported_as_held_to_the_end)
+{
+    auto j = load({url("/echo"), "-c", "5", "--duration", "700ms", "--hold"});
+    ASSERT_TRUE(j->parsed) << j->context();
+    double hold = -1;
+    ASSERT_EQ(j->doc["config"]["hold_s"].get(hold), simdjson::SUCCESS) << j->context();
+    EXPECT_EQ(hold, 0.0) << j->context();
+    EXPECT_EQ(j->run.exit_code, 0) << j->context();
+
+    const auto t = run_wsprobe({"load", url("/echo"), "-c", "5", "--duration", "700ms", "--hold"}, 20s);
+    EXPECT_NE(t.out.find(", held to the end, "), std::string::npos) << t.out << t.err;
+    EXPECT_EQ(t.out.find(", hold "), std::string::npos) << t.out;
+    EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
+}
+
 TEST_F(load_lab, sources_spread_over_loopback_addresses)
 {
     auto r = load(

@@ -195,4 +195,18 @@ TEST(ReportHtml, SloAndIdleSections)
     EXPECT_NE(html.find("<td>1006 (no close frame)</td><td>2</td>"), std::string::npos);
 }
 
+// hold_s 0 is "held to the end" (docs/json-load.md); a positive hold is shown as its length.
+TEST(ReportHtml, HoldToTheEndAndAFixedHold)
+{
+    auto r = synthetic_report();
+    r.config.hold_s = 0;
+    const auto to_end = report_html(r);
+    EXPECT_NE(to_end.find(", held to the end"), std::string::npos);
+    EXPECT_EQ(to_end.find(", hold "), std::string::npos);
+    r.config.hold_s = 30;
+    const auto fixed = report_html(r);
+    EXPECT_NE(fixed.find(", hold 30s"), std::string::npos);
+    EXPECT_EQ(fixed.find("held to the end"), std::string::npos);
+}
+
 } // namespace

@@ -63,7 +63,7 @@ TEST(SummaryText, TotalsLatencyFailuresAndDrops)
     const auto text = summary_text(synthetic_report());
     EXPECT_TRUE(text.starts_with("wsprobe load ws://127.0.0.1:9000/echo?x=<b>&y=\"q\"\n")) << text;
     EXPECT_TRUE(text.ends_with("\n"));
-    EXPECT_TRUE(has(text, "500 connections at 50/s (ramp 2s), hold to the end, 2 threads, ran 12s of 12s"))
+    EXPECT_TRUE(has(text, "500 connections at 50/s (ramp 2s), held to the end, 2 threads, ran 12s of 12s"))
         << text;
     EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 491"))
         << text;
