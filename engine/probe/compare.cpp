@@ -27,11 +27,21 @@ bool works(const check_result& r) noexcept
 // RFC 8441 §3: a client sends an extended CONNECT only after the server's SETTINGS carry
 // ENABLE_CONNECT_PROTOCOL = 1, and RFC 9113 §3.2 uses h2 over TLS only when ALPN selects it.
 // Without either, browsers open an HTTP/1.1 connection for the WebSocket: nothing fails for them.
-bool h2_not_offered(const check_result& h2) noexcept
+// RFC 9113 §3.3: h2c with prior knowledge is a guess no browser makes; a server that answers the
+// preface with no SETTINGS at all (h2_not_negotiated: closed, reset or HTTP/1.1 bytes;
+// h2_settings_timeout: silence) does not speak HTTP/2 there. Over TLS, ALPN chose h2, so a
+// missing SETTINGS is the server's HTTP/2 failing, not HTTP/2 being absent.
+bool h2_not_offered(const check_result& h2, proto::http2_mode h2_mode) noexcept
 {
-    return h2.status == check_status::down &&
-           (h2.code == wsp::error(errc::h2_not_negotiated).name() ||
-            h2.code == wsp::error(h2::errc::connect_protocol_not_enabled).name());
+    if (h2.status != check_status::down) {
+        return false;
+    }
+    if (h2.code == wsp::error(errc::h2_not_negotiated).name() ||
+        h2.code == wsp::error(h2::errc::connect_protocol_not_enabled).name()) {
+        return true;
+    }
+    return h2_mode == proto::http2_mode::prior_knowledge &&
+           h2.code == wsp::error(errc::h2_settings_timeout).name();
 }
 
 check_status worse(check_status a, check_status b) noexcept
@@ -82,7 +92,7 @@ proto::compare_result combine_transports(check_result http1, check_result h2, pr
     c.attempts = std::max(http1.attempts, h2.attempts);
     c.status = check_status::up;
     c.code = "ok";
-    if (h2_not_offered(h2)) {
+    if (h2_not_offered(h2, h2_mode)) {
         out.agreement = transport_agreement::h2_not_offered;
         c.status = http1.status;
         c.failed_phase = http1.failed_phase;

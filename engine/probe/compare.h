@@ -28,9 +28,11 @@ struct http1_tls {
 // The verdict on both runs; pure, no clock, no allocation beyond the strings it builds.
 // - One works (up or degraded) and the other is down: down, code transports_disagree, phase of
 //   the failing run, sentence naming what works, what fails and who is affected.
-// - h2 down because WebSocket over HTTP/2 is not offered (h2_not_negotiated,
-//   connect_protocol_not_enabled): clients then use HTTP/1.1 (RFC 8441 §3), so HTTP/1.1's
-//   verdict, with a warning saying so; agreement h2_not_offered.
+// - h2 down because WebSocket over HTTP/2 is not offered (h2_not_negotiated: ALPN did not select
+//   h2, or an h2c server answered the preface without SETTINGS; connect_protocol_not_enabled;
+//   with prior_knowledge also h2_settings_timeout): clients then use HTTP/1.1 (RFC 8441 §3), so
+//   HTTP/1.1's verdict, with a warning saying so; agreement h2_not_offered. An h2c server that
+//   sent SETTINGS and then failed the WebSocket is a disagreement.
 // - Both down: down with HTTP/1.1's phase, code and class, and both sentences.
 // - Both work: the worse of the two (degraded wins), code ok.
 // Warnings of each run are kept, prefixed "HTTP/1.1: " or "HTTP/2: ". `h2_mode` (require or

@@ -2,9 +2,14 @@
 // extended CONNECT (§4-§5) and its validated 2xx. WebSocket frames then ride the stream's DATA.
 #include "engine/probe/detail/attempt.h"
 
+#include <algorithm>
+#include <cctype>
+#include <span>
+
 #include "h2/error.h"
 #include "h2/extended_connect.h"
 #include "h2/session.h"
+#include "http1/request.h"
 
 namespace wsp::probe::detail {
 namespace {
@@ -26,6 +31,60 @@ void fail_transport(attempt& a, const pipe_read& r, std::string_view waiting_for
     }
 }
 
+// h2c with prior knowledge (RFC 9113 §3.3) ended before the server's first SETTINGS: it closed,
+// reset, or answered the preface with bytes that are not HTTP/2 (an HTTP/1.1-only server answers
+// "HTTP/1.1 400"). Such a server does not speak HTTP/2 on this port, which is what
+// h2_not_negotiated says over TLS when ALPN does not select h2 (RFC 9113 §3.2).
+void fail_not_h2c(attempt& a, const pipe_read& r)
+{
+    std::string how;
+    if (r.what == pipe_read::kind::eof) {
+        how = "closed the connection";
+    } else if (r.error.module() == "h2") {
+        how = "answered with bytes that are not HTTP/2 (" + std::string(r.error.describe()) + ")";
+    } else {
+        how = "dropped the connection (" + std::string(r.error.describe()) + ")";
+    }
+    a.res.fail(phase::upgrade, errc::h2_not_negotiated,
+               "The server does not speak HTTP/2 with prior knowledge (h2c) on this port: it " + how +
+                   " instead of sending SETTINGS after the connection preface");
+}
+
+// True when the value of header `name` (any case) is never shown: Authorization, Cookie and
+// Proxy-Authorization always, and every --secret-header, exactly as the HTTP/1.1 transcript.
+bool secret_header(std::string_view name, std::span<const proto::header_field> custom) noexcept
+{
+    if (http1::is_secret_by_default(name)) {
+        return true;
+    }
+    return std::any_of(custom.begin(), custom.end(), [name](const proto::header_field& h) {
+        return h.secret &&
+               std::equal(h.name.begin(), h.name.end(), name.begin(), name.end(), [](char x, char y) {
+                   return std::tolower(static_cast<unsigned char>(x)) ==
+                          std::tolower(static_cast<unsigned char>(y));
+               });
+    });
+}
+
+// The extended CONNECT header list for --verbose, one "> name value" line per field in the order
+// it is sent (pseudo-headers first, RFC 9113 §8.3), secret values shown as <redacted>.
+std::string request_transcript(const h2::connect_request& req, std::span<const proto::header_field> custom)
+{
+    std::string out;
+    auto fields = h2::build_connect_headers(req);
+    if (!fields) {
+        return out;
+    }
+    for (const auto& f : *fields) {
+        out += "> ";
+        out += f.name;
+        out += ' ';
+        out += secret_header(f.name, custom) ? std::string_view("<redacted>") : std::string_view(f.value);
+        out += '\n';
+    }
+    return out;
+}
+
 } // namespace
 
 rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::client_session>* session,
@@ -39,6 +98,10 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
     }
     session->emplace(std::move(*made));
     pipe.attach_h2(&**session);
+    // From the preface on this connection speaks HTTP/2, so a failure below is an h2 failure. A
+    // fallback (RFC 8441 §3: no extended CONNECT) starts over on a new HTTP/1.1 connection and
+    // resets the negotiated fields, fallback_reason included.
+    a.res.negotiated.http_version = "h2";
     const rt::deadline until = a.until(spec.timeouts.upgrade);
 
     // RFC 9113 §3.4: the preface and our SETTINGS, then the server's SETTINGS (RFC 8441 §3).
@@ -49,6 +112,8 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
             if (r.failure.what == pipe_read::kind::error && r.failure.error == rt::errc::timeout) {
                 a.res.fail(phase::upgrade, errc::h2_settings_timeout,
                            "No HTTP/2 SETTINGS from the server within " + ms_text(spec.timeouts.upgrade));
+            } else if (!spec.url.secure) {
+                fail_not_h2c(a, r.failure);
             } else {
                 fail_transport(a, r.failure, "the server's HTTP/2 SETTINGS");
             }
@@ -59,7 +124,12 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
         }
         if (r.ev->kind == h2::event_kind::goaway) {
             a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
-            a.res.fail(phase::upgrade, h2::errc::goaway, h2::describe_goaway(*r.ev));
+            if (r.ev->local && !spec.url.secure) {
+                // Our own GOAWAY: the server's first bytes were not a SETTINGS frame.
+                fail_not_h2c(a, pipe_read{pipe_read::kind::error, {}, h2::errc::session_error, r.stamp_ns});
+            } else {
+                a.res.fail(phase::upgrade, h2::errc::goaway, h2::describe_goaway(*r.ev));
+            }
             co_return h2_outcome::failed;
         }
     }
@@ -98,8 +168,7 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
     }
     const std::int32_t stream = *opened;
     if (a.env.transcript) {
-        a.res.transcript += "> :method CONNECT\n> :protocol websocket\n> :scheme " + std::string(req.scheme) +
-                            "\n> :authority " + authority + "\n> :path " + spec.url.target + "\n";
+        a.res.transcript += request_transcript(req, spec.headers);
     }
     for (;;) {
         auto r = co_await pipe.next_h2_event(until);
@@ -156,7 +225,6 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
         if (!checked->extensions.empty()) {
             a.res.negotiated.extensions.push_back(checked->extensions);
         }
-        a.res.negotiated.http_version = "h2";
         pipe.bind_h2_stream(stream);
         *upgraded_ns = r.stamp_ns;
         co_return h2_outcome::upgraded;

@@ -59,7 +59,7 @@ struct behaviour {
     std::uint16_t relay_port = 0;
     std::vector<std::uint8_t> greeting;
     std::vector<std::uint8_t> answer;
-    bool close_after_answer = false;
+    bool close_after_answer = false; // with no answer: close right after the greeting
 };
 
 // A loopback front end that tells the two transports apart by their first bytes (RFC 9113 §3.4:
@@ -153,6 +153,9 @@ private:
     static void script(int fd, std::vector<std::uint8_t> in, const behaviour& b, bool h2)
     {
         (void)send_all(fd, b.greeting.data(), b.greeting.size());
+        if (b.answer.empty() && b.close_after_answer) {
+            return;
+        }
         bool answered = false;
         std::uint8_t buf[4096];
         for (;;) {
@@ -248,6 +251,62 @@ TEST(compare_transports, h2_refused_while_http1_works_is_down_with_transports_di
     EXPECT_EQ(at(*c, {"transports", "h2", "code"}), "stream_reset") << c->context();
     EXPECT_EQ(front.http1_connections(), 1);
     EXPECT_EQ(front.h2_connections(), 1);
+}
+
+// What an HTTP/1.1-only server answers to "PRI * HTTP/2.0" (nginx without http2 on the port).
+const std::string http1_bad_request =
+    "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+// RFC 9113 §3.3: on ws:// the HTTP/2 run is h2c with prior knowledge, which browsers never use.
+// A server that does not speak HTTP/2 (an HTTP/1.1 answer to the preface, a close, silence)
+// offers no WebSocket over HTTP/2: HTTP/1.1's verdict, with a warning, not transports_disagree.
+TEST(compare_transports, an_http1_only_server_keeps_http1s_verdict_on_ws)
+{
+    struct variant {
+        const char* name;
+        behaviour h2;
+        const char* code;
+    };
+    lab_server lab;
+    const std::vector<variant> variants = {
+        {"400 then close",
+         {0, {http1_bad_request.begin(), http1_bad_request.end()}, {}, true},
+         "h2_not_negotiated"},
+        {"close", {0, {}, {}, true}, "h2_not_negotiated"},
+        {"silence", {0, {}, {}, false}, "h2_settings_timeout"},
+    };
+    for (const auto& v : variants) {
+        split_front front({lab.port(), {}, {}, false}, v.h2);
+        auto c = check({front.url(), "--compare-transports", "--rtt", "echo", "--upgrade-timeout", "1500ms"});
+        ASSERT_TRUE(c->parsed) << v.name << ": " << c->context();
+        EXPECT_EQ(c->status(), "up") << v.name << ": " << c->context();
+        EXPECT_EQ(c->code(), "ok") << v.name << ": " << c->context();
+        EXPECT_EQ(at(*c, {"agreement"}), "h2_not_offered") << v.name << ": " << c->context();
+        EXPECT_EQ(at(*c, {"transports", "h2", "code"}), v.code) << v.name << ": " << c->context();
+        EXPECT_EQ(at(*c, {"transports", "h2", "negotiated", "http_version"}), "h2") << v.name;
+        EXPECT_EQ(at(*c, {"transports", "http1", "status"}), "up") << v.name << ": " << c->context();
+        std::string_view warning;
+        ASSERT_EQ(c->doc["warnings"].at(0).get(warning), simdjson::SUCCESS) << v.name << ": " << c->context();
+        EXPECT_NE(warning.find("WebSocket over HTTP/2 is not offered"), std::string_view::npos) << warning;
+        EXPECT_EQ(c->run.exit_code, 0) << v.name << ": " << c->context();
+        EXPECT_EQ(front.h2_connections(), 1) << v.name;
+    }
+}
+
+// The same HTTP/1.1-only answer to a plain `check --http2 prior-knowledge` names the cause.
+TEST(compare_transports, prior_knowledge_against_an_http1_only_server_is_h2_not_negotiated)
+{
+    lab_server lab;
+    split_front front({lab.port(), {}, {}, false},
+                      {0, {http1_bad_request.begin(), http1_bad_request.end()}, {}, true});
+    auto c = check({front.url(), "--http2", "prior-knowledge", "--upgrade-timeout", "1500ms"});
+    ASSERT_TRUE(c->parsed) << c->context();
+    EXPECT_EQ(c->status(), "down") << c->context();
+    EXPECT_EQ(c->phase(), "upgrade") << c->context();
+    EXPECT_EQ(c->code(), "h2_not_negotiated") << c->context();
+    EXPECT_NE(c->message().find("does not speak HTTP/2 with prior knowledge (h2c)"), std::string::npos)
+        << c->message();
+    EXPECT_EQ(c->run.exit_code, 2) << c->context();
 }
 
 TEST(compare_transports, text_output_shows_both_columns_and_the_disagreement)

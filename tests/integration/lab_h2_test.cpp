@@ -187,6 +187,45 @@ TEST_F(lab_h2, stream_reset_is_down_with_the_reset_code_in_the_sentence)
     expect_down(*d, "stream_reset", {"REFUSED_STREAM (0x7)", "extended CONNECT"});
     auto c = check({on_->wss("h2", "/h2/reset?code=8"), "--ca", on_->ca(), "--http2", "require"});
     expect_down(*c, "stream_reset", {"CANCEL (0x8)"});
+    // The failure happened on an HTTP/2 stream, so the JSON says h2, not the HTTP/1.1 default.
+    EXPECT_EQ(field(*d, "negotiated", "http_version"), "h2") << d->context();
+    EXPECT_EQ(field(*c, "negotiated", "http_version"), "h2") << c->context();
+    EXPECT_EQ(field(*d, "negotiated", "fallback_reason"), "<null>") << d->context();
+}
+
+TEST_F(lab_h2, failures_after_the_preface_say_h2_and_a_fallback_says_http1)
+{
+    auto status = check({on_->ws("/status/403"), "--http2", "prior-knowledge"});
+    expect_down(*status, "unexpected_status", {"403"});
+    EXPECT_EQ(field(*status, "negotiated", "http_version"), "h2") << status->context();
+    auto absent = check({absent_->wss("h2", "/echo"), "--ca", absent_->ca(), "--http2", "require"});
+    expect_down(*absent, "connect_protocol_not_enabled", {"SETTINGS_ENABLE_CONNECT_PROTOCOL"});
+    EXPECT_EQ(field(*absent, "negotiated", "http_version"), "h2") << absent->context();
+    auto fell = check({absent_->wss("h2", "/status/403"), "--ca", absent_->ca(), "--http2", "prefer"});
+    EXPECT_EQ(field(*fell, "negotiated", "http_version"), "http/1.1") << fell->context();
+    EXPECT_EQ(field(*fell, "negotiated", "fallback_reason"),
+              "server did not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL")
+        << fell->context();
+}
+
+// -v shows the extended CONNECT as sent, custom headers included, with Authorization, Cookie and
+// --secret-header values redacted exactly as on HTTP/1.1.
+TEST_F(lab_h2, verbose_transcript_shows_custom_headers_and_redacts_secrets)
+{
+    auto c = check({on_->ws("/echo"), "--http2", "prior-knowledge", "-v", "-H", "X-Trace-Id: trace-4711",
+                    "-H", "Authorization: Bearer hunter2-token", "-H", "Cookie: sid=cookie-secret-9",
+                    "--secret-header", "X-Api-Key: key-secret-3"});
+    expect_up_over(*c, "h2");
+    const std::string& t = c->run.err;
+    EXPECT_NE(t.find("> :protocol websocket\n"), std::string::npos) << t;
+    EXPECT_NE(t.find("> x-trace-id trace-4711\n"), std::string::npos) << t;
+    EXPECT_NE(t.find("> authorization <redacted>\n"), std::string::npos) << t;
+    EXPECT_NE(t.find("> cookie <redacted>\n"), std::string::npos) << t;
+    EXPECT_NE(t.find("> x-api-key <redacted>\n"), std::string::npos) << t;
+    for (const char* secret : {"hunter2-token", "cookie-secret-9", "key-secret-3"}) {
+        EXPECT_EQ(c->run.out.find(secret), std::string::npos) << secret << " in " << c->run.out;
+        EXPECT_EQ(t.find(secret), std::string::npos) << secret << " in " << t;
+    }
 }
 
 TEST_F(lab_h2, non_2xx_is_down_naming_the_status)

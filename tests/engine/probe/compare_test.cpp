@@ -175,6 +175,56 @@ TEST(compare_combine, h2_not_offered_and_http1_down_is_http1s_failure)
     EXPECT_EQ(c.combined.sentence, "Server closed before responding");
 }
 
+// RFC 9113 §3.3: an h2c server that never sends SETTINGS does not speak HTTP/2; no browser uses
+// h2c, so HTTP/1.1's verdict stands. Over TLS, ALPN selected h2, so silence is a real failure.
+TEST(compare_combine, h2c_without_settings_is_not_offered_but_over_tls_it_disagrees)
+{
+    const wsp::error timeout = wsp::probe::errc::h2_settings_timeout;
+    auto c = wsp::probe::combine_transports(up(), down(phase::upgrade, timeout, "No HTTP/2 SETTINGS"),
+                                            http2_mode::prior_knowledge);
+    EXPECT_EQ(c.combined.status, check_status::up);
+    EXPECT_EQ(c.agreement, transport_agreement::h2_not_offered);
+    ASSERT_EQ(c.combined.warnings.size(), 1u);
+    EXPECT_EQ(c.combined.warnings[0],
+              "HTTP/2: WebSocket over HTTP/2 is not offered (No HTTP/2 SETTINGS); clients use HTTP/1.1");
+
+    auto t = wsp::probe::combine_transports(up(), down(phase::upgrade, timeout, "No HTTP/2 SETTINGS"),
+                                            http2_mode::require);
+    EXPECT_EQ(t.combined.status, check_status::down);
+    EXPECT_EQ(t.agreement, transport_agreement::disagree);
+    EXPECT_EQ(t.combined.code, "transports_disagree");
+}
+
+TEST(compare_combine, h2c_refused_by_an_http1_only_server_is_not_offered)
+{
+    auto c = wsp::probe::combine_transports(
+        up(),
+        down(phase::upgrade, wsp::probe::errc::h2_not_negotiated,
+             "The server does not speak HTTP/2 with prior knowledge (h2c) on this port"),
+        http2_mode::prior_knowledge);
+    EXPECT_EQ(c.combined.status, check_status::up);
+    EXPECT_EQ(c.combined.code, "ok");
+    EXPECT_EQ(c.agreement, transport_agreement::h2_not_offered);
+}
+
+// An h2c server that sent SETTINGS and then closed, reset the stream or broke the session
+// speaks HTTP/2 and fails the WebSocket: clients using h2c fail.
+TEST(compare_combine, h2c_that_fails_after_settings_still_disagrees)
+{
+    for (const wsp::error e : {wsp::error(wsp::probe::errc::closed_before_response),
+                               wsp::error(wsp::probe::errc::reset_during_upgrade),
+                               wsp::error(wsp::h2::errc::session_error), stream_reset}) {
+        auto c = wsp::probe::combine_transports(up(), down(phase::upgrade, e, "failed after SETTINGS"),
+                                                http2_mode::prior_knowledge);
+        EXPECT_EQ(c.combined.status, check_status::down) << e.name();
+        EXPECT_EQ(c.agreement, transport_agreement::disagree) << e.name();
+        EXPECT_EQ(c.combined.code, "transports_disagree") << e.name();
+        EXPECT_NE(c.combined.sentence.find("clients that use h2c with prior knowledge will fail"),
+                  std::string::npos)
+            << c.combined.sentence;
+    }
+}
+
 TEST(compare_combine, the_h2_mode_follows_the_scheme)
 {
     wsp::proto::check_spec s;
