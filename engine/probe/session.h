@@ -130,6 +130,9 @@ public:
     [[nodiscard]] rt::task<void> abort();
 
     [[nodiscard]] bool finished() const noexcept { return finished_; }
+    // Whether frame decoder state is allocated (only while a frame or message is partly decoded,
+    // or an event was just returned and poll() has not been called since).
+    [[nodiscard]] bool holds_decoder() const noexcept { return dec_ != nullptr; }
     // Whether the server's close frame or the end of the transport has been seen.
     [[nodiscard]] bool ended() const noexcept { return ended_; }
     [[nodiscard]] bool secure() const noexcept;

@@ -26,6 +26,7 @@ struct outcome {
     std::vector<held_event> events;
     bool clean_close = false;
     bool direct = false;
+    bool decoder_while_idle = true; // holds_decoder() once poll() asked for input
 };
 
 enum class script : std::uint8_t { ping_message_close = 0, wait_events = 1, idle_poll = 2, first_poll = 3 };
@@ -50,6 +51,9 @@ rt::task<outcome> drive(probe_env env, const proto::check_spec* spec, script wha
         EXPECT_TRUE(sent);
         ev = co_await conn->next(until);
         out.events.push_back(ev);
+        const held_event idle = conn->poll();
+        EXPECT_EQ(idle.kind, held_event_kind::need_input);
+        out.decoder_while_idle = conn->holds_decoder();
     } else if (what == script::wait_events) {
         for (int i = 0; i < 3; ++i) {
             held_event ev = co_await conn->next(until);
@@ -64,6 +68,7 @@ rt::task<outcome> drive(probe_env env, const proto::check_spec* spec, script wha
     } else {
         // Nothing arrives on an idle /echo connection: poll asks for input, the wait times out.
         out.events.push_back(conn->poll());
+        out.decoder_while_idle = conn->holds_decoder();
         rt::recv_chunk c = co_await conn->stream().next(rt::deadline{rt::mono_now() + 50'000'000});
         out.events.push_back(conn->feed(std::move(c)));
     }
@@ -130,6 +135,7 @@ TEST_F(HeldConnection, PingsAndMessagesAreAnsweredThenClosedCleanly)
     EXPECT_EQ(o.events[1].kind, held_event_kind::message);
     EXPECT_EQ(o.events[1].length, 10U);
     EXPECT_GT(o.events[1].stamp_ns, 0);
+    EXPECT_FALSE(o.decoder_while_idle); // between whole frames no decoder state is kept
     EXPECT_TRUE(o.clean_close);
 }
 
@@ -189,6 +195,7 @@ TEST_F(HeldConnection, IdleConnectionPollsForInputAndTimesOut)
     ASSERT_EQ(o.events.size(), 2U);
     EXPECT_EQ(o.events[0].kind, held_event_kind::need_input);
     EXPECT_EQ(o.events[1].kind, held_event_kind::timeout);
+    EXPECT_FALSE(o.decoder_while_idle);
     EXPECT_TRUE(o.clean_close);
 }
 
