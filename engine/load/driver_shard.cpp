@@ -292,8 +292,9 @@ hold_state start_hold(const shard& sh)
     constexpr std::int64_t never = rt::deadline::never().at_ns;
     hold_state st;
     st.established_ns = rt::mono_now();
-    st.stop_ns = o.hold_s ? std::min(sh.run->end_ns, st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
-                          : sh.run->end_ns;
+    st.stop_ns =
+        o.hold_s ? std::min(sh.run->end_ns, st.established_ns + static_cast<std::int64_t>(*o.hold_s * 1e9))
+                 : sh.run->end_ns;
     st.next_ping = sh.ping_every > 0 ? st.established_ns + sh.ping_every : never;
     st.next_message = sh.message_every > 0 ? st.established_ns + sh.message_every : never;
     return st;
@@ -320,8 +321,8 @@ next_step drain(shard& sh, hold_state& st, probe::ws_connection& conn, std::span
 // of its own so the idle frame of hold() keeps one small awaiter: reading through a TLS or
 // HTTP/2 transport (next() answers pings itself), answering a ping (RFC 6455 §5.5.2: same
 // payload), sending what is due, and at the end the close handshake. Returns the step taken.
-rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st, std::span<const std::uint8_t> ping,
-                        next_step step)
+rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st,
+                        std::span<const std::uint8_t> ping, next_step step)
 {
     if (step == next_step::wait) {
         const probe::held_event ev = co_await conn->next(st->due());

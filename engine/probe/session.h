@@ -105,7 +105,9 @@ public:
     // temporary out of the awaiting coroutine's frame.
     class input_kind_awaiter {
     public:
-        input_kind_awaiter(ws_connection& c, rt::deadline until) noexcept : c_(&c), next_(c.rs_.next(until)) {}
+        input_kind_awaiter(ws_connection& c, rt::deadline until) noexcept : c_(&c), next_(c.rs_.next(until))
+        {
+        }
         [[nodiscard]] bool await_ready() noexcept { return next_.await_ready(); }
         void await_suspend(std::coroutine_handle<> h) { next_.await_suspend(h); }
         [[nodiscard]] held_event_kind await_resume() noexcept { return c_->feed(next_.await_resume()).kind; }
@@ -165,7 +167,7 @@ private:
     rt::recv_stream rs_;
     std::unique_ptr<ws::decoder> dec_; // only while decoding: dropped whenever it is at rest
     ws::decoder_options dec_opts_;     // a new decoder's options
-    std::int64_t in_stamp_ns_ = 0; // reap time of the bytes in in_
+    std::int64_t in_stamp_ns_ = 0;     // reap time of the bytes in in_
     rt::socket sock_;
     std::uint16_t end_code_ = 0;
     held_event_kind end_kind_ = held_event_kind::timeout;

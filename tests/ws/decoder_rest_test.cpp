@@ -22,8 +22,8 @@ std::vector<std::uint8_t> wire(std::initializer_list<int> v)
 
 // Unmasked server frames: a text message in two fragments with a ping between them, a pong,
 // a whole binary message, then a close with 1000.
-const std::vector<std::uint8_t> stream = wire({0x01, 0x02, 'h', 'e', 0x89, 0x01, 'p', 0x80, 0x01, 'y', 0x8a, 0x00,
-                                               0x82, 0x02, 0x01, 0x02, 0x88, 0x02, 0x03, 0xe8});
+const std::vector<std::uint8_t> stream = wire({0x01, 0x02, 'h',  'e',  0x89, 0x01, 'p',  0x80, 0x01, 'y',
+                                               0x8a, 0x00, 0x82, 0x02, 0x01, 0x02, 0x88, 0x02, 0x03, 0xe8});
 
 decoder_options client()
 {
