@@ -35,13 +35,15 @@ void fail_transport(attempt& a, const pipe_read& r, std::string_view waiting_for
 // reset, or answered the preface with bytes that are not HTTP/2 (an HTTP/1.1-only server answers
 // "HTTP/1.1 400"). Such a server does not speak HTTP/2 on this port, which is what
 // h2_not_negotiated says over TLS when ALPN does not select h2 (RFC 9113 §3.2).
-void fail_not_h2c(attempt& a, const pipe_read& r)
+// `rejected`: nghttp2 refused what the server sent; its GOAWAY then often leaves before the
+// server's close or reset is read, so the transport error alone would hide that bytes came.
+void fail_not_h2c(attempt& a, const pipe_read& r, bool rejected)
 {
     std::string how;
-    if (r.what == pipe_read::kind::eof) {
+    if (rejected || r.error.module() == "h2") {
+        how = "answered with bytes that are not HTTP/2 (an HTTP/1.1 response, say)";
+    } else if (r.what == pipe_read::kind::eof) {
         how = "closed the connection";
-    } else if (r.error.module() == "h2") {
-        how = "answered with bytes that are not HTTP/2 (" + std::string(r.error.describe()) + ")";
     } else {
         how = "dropped the connection (" + std::string(r.error.describe()) + ")";
     }
@@ -113,7 +115,7 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
                 a.res.fail(phase::upgrade, errc::h2_settings_timeout,
                            "No HTTP/2 SETTINGS from the server within " + ms_text(spec.timeouts.upgrade));
             } else if (!spec.url.secure) {
-                fail_not_h2c(a, r.failure);
+                fail_not_h2c(a, r.failure, !(*session)->is_alive());
             } else {
                 fail_transport(a, r.failure, "the server's HTTP/2 SETTINGS");
             }
@@ -126,7 +128,8 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
             a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
             if (r.ev->local && !spec.url.secure) {
                 // Our own GOAWAY: the server's first bytes were not a SETTINGS frame.
-                fail_not_h2c(a, pipe_read{pipe_read::kind::error, {}, h2::errc::session_error, r.stamp_ns});
+                fail_not_h2c(a, pipe_read{pipe_read::kind::error, {}, h2::errc::session_error, r.stamp_ns},
+                             true);
             } else {
                 a.res.fail(phase::upgrade, h2::errc::goaway, h2::describe_goaway(*r.ev));
             }
