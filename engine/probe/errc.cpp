@@ -87,7 +87,7 @@ std::string_view describe(std::uint16_t c) noexcept
     case errc::tls_connection_failed: return "connection failed during the TLS handshake";
     case errc::address_blocked: return "address refused by the SSRF guard";
     case errc::app_init_timeout: return "the app protocol's init was not answered in time";
-    case errc::h2_not_negotiated: return "ALPN did not select h2";
+    case errc::h2_not_negotiated: return "the server does not speak HTTP/2 on this port (ALPN did not select h2, or no h2c)";
     case errc::h2_settings_timeout: return "no HTTP/2 SETTINGS from the server in time";
     case errc::transports_disagree: return "HTTP/1.1 and HTTP/2 disagree";
     }

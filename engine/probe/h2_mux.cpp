@@ -99,8 +99,7 @@ rt::task<bool> stream_upgrade(attempt& a, shared_h2& conn, stream_slot& slot, st
         co_return false;
     }
     if (a.env.transcript) {
-        a.res.transcript += "> :method CONNECT\n> :protocol websocket\n> :scheme " + std::string(req.scheme) +
-                            "\n> :authority " + authority + "\n> :path " + spec.url.target + "\n";
+        a.res.transcript += h2_request_transcript(req, spec.headers);
     }
     const rt::deadline until = a.until(spec.timeouts.upgrade);
     (void)co_await conn.flush(until);
@@ -287,6 +286,8 @@ rt::task<void> run_connection(probe_env env, std::vector<const check_spec*> spec
             } else {
                 shared.emplace(*env.reactor, conn.sock, rs, tls_session ? &*tls_session : nullptr,
                                std::move(*made), specs.size());
+                // The probes speak HTTP/2 from here on, whether their streams then succeed or not.
+                lead.negotiated.http_version = "h2";
                 ok = co_await open_session(a, *shared, ready_ns);
             }
         }

@@ -89,6 +89,11 @@ std::string request_transcript(const h2::connect_request& req, std::span<const p
 
 } // namespace
 
+std::string h2_request_transcript(const h2::connect_request& req, std::span<const proto::header_field> custom)
+{
+    return request_transcript(req, custom);
+}
+
 rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::client_session>* session,
                                 std::int64_t connected_ns, std::int64_t* upgraded_ns)
 {

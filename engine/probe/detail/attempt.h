@@ -107,6 +107,10 @@ void warn(attempt& a, std::string why, bool degrade = true);
 // pipe then carries. fallback: --http2 prefer and the server did not enable extended CONNECT
 // (nothing recorded; the caller reconnects for HTTP/1.1). On upgraded the pipe carries the stream.
 enum class h2_outcome : std::uint8_t { upgraded = 0, failed = 1, fallback = 2 };
+// The extended CONNECT as sent, for --verbose: one "> name value" line per field, secret values
+// (Authorization, Cookie, Proxy-Authorization, --secret-header) shown as <redacted>.
+[[nodiscard]] std::string h2_request_transcript(const h2::connect_request& req,
+                                                std::span<const proto::header_field> custom);
 [[nodiscard]] rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::client_session>* session,
                                               std::int64_t connected_ns, std::int64_t* upgraded_ns);
 

@@ -358,6 +358,29 @@ TEST_F(mux_fixture, k_probes_run_as_distinct_streams_on_one_connection_and_are_a
     EXPECT_EQ(seen, mine);
 }
 
+TEST_F(mux_fixture, the_verbose_transcript_shows_every_field_sent_with_secrets_redacted)
+{
+    WSP_RT_REACTOR(r);
+    h2c_ws_server server;
+    auto spec = echo_spec(server.url("/echo"));
+    spec.headers.push_back({"x-trace-id", "trace-42", false});
+    spec.headers.push_back({"authorization", "Bearer hunter2", false});
+    spec.headers.push_back({"x-api-key", "k-secret-9", true});
+    auto env = env_for(r);
+    env.transcript = true;
+    const auto out = wsp::rt::sync_wait(r, wsp::probe::run_multiplexed(env, &spec, 2));
+    ASSERT_EQ(out.results.size(), 2U);
+    for (const auto& res : out.results) {
+        EXPECT_EQ(res.status, check_status::up) << res.sentence;
+        EXPECT_NE(res.transcript.find("> :protocol websocket"), std::string::npos) << res.transcript;
+        EXPECT_NE(res.transcript.find("> x-trace-id trace-42"), std::string::npos) << res.transcript;
+        EXPECT_NE(res.transcript.find("> authorization <redacted>"), std::string::npos) << res.transcript;
+        EXPECT_NE(res.transcript.find("> x-api-key <redacted>"), std::string::npos) << res.transcript;
+        EXPECT_EQ(res.transcript.find("hunter2"), std::string::npos);
+        EXPECT_EQ(res.transcript.find("k-secret-9"), std::string::npos);
+    }
+}
+
 TEST_F(mux_fixture, a_reset_stream_fails_only_its_probe)
 {
     WSP_RT_REACTOR(r);
@@ -439,6 +462,7 @@ TEST_F(mux_fixture, a_server_without_extended_connect_fails_every_probe_the_same
     for (std::size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(out.results[i].code, "connect_protocol_not_enabled") << out.results[i].sentence;
         EXPECT_EQ(out.results[i].failed_phase, phase::upgrade);
+        EXPECT_EQ(out.results[i].negotiated.http_version, "h2"); // the session was HTTP/2 when it failed
         EXPECT_EQ(out.stream_ids[i], 0);
     }
     EXPECT_EQ(server.accepted(), 1);
