@@ -13,6 +13,7 @@
 
 #include "engine/load/detail/shard.h"
 #include "engine/load/errc.h"
+#include "engine/probe/check.h"
 #include "engine/runtime/cluster.h"
 
 namespace wsp::load {
@@ -114,27 +115,6 @@ run_config config_of(const load_options& o, std::size_t reactors)
     c.http2 = std::string(http2_text(o.spec.http2));
     c.slo = o.slo ? o.slo->text : std::string{};
     return c;
-}
-
-wsp::expected<tls::context> client_context(const proto::tls_options& t)
-{
-    auto b = tls::context_builder::client();
-    // RFC 7301: offered in preference order; h2 only when the run may use RFC 8441.
-    if (t.offer_h2) {
-        b.insecure(t.insecure).alpn({"h2", "http/1.1"});
-    } else {
-        b.insecure(t.insecure).alpn({"http/1.1"});
-    }
-    if (t.ca_file) {
-        b.ca_file(*t.ca_file);
-    }
-    if (t.cert_file && t.key_file) {
-        b.certificate_file(*t.cert_file, *t.key_file);
-    }
-    if (t.min_tls13) {
-        b.min_version(tls::tls_version::tls1_3);
-    }
-    return b.build();
 }
 
 struct one_run {
@@ -335,7 +315,7 @@ wsp::expected<run_report> run_load(const load_options& o, const progress_fn& pro
     std::optional<tls::context> own_tls;
     const tls::context* tls = o.tls;
     if (o.spec.url.secure && tls == nullptr) {
-        auto made = client_context(o.spec.tls);
+        auto made = wsp::probe::client_tls_context(o.spec.tls, o.spec.tls.offer_h2);
         if (!made) {
             return refuse(why,
                           "cannot build the TLS client context: " + std::string(made.error().describe()));

@@ -80,7 +80,7 @@ rt::task<void> run_attempt(probe_env env, const check_spec* spec, check_result* 
         // new connection, and so does the check, saying why.
         std::optional<tls::context> h1_ctx;
         if (spec->url.secure) {
-            auto made = http1_context(spec->tls);
+            auto made = client_tls_context(spec->tls, false);
             if (!made) {
                 res->fail(phase::tls, made.error(),
                           "Could not build the HTTP/1.1 TLS context for the fallback");

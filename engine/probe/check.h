@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <string>
+#include <string_view>
 
 #include "engine/dns/client.h"
 #include "engine/runtime/reactor.h"
@@ -36,6 +37,14 @@ struct probe_env {
     tls::session_cache* tls_cache = nullptr; // used when the spec asks for --tls-resume
     address_guard guard;                 // optional; refused addresses fail the tcp phase
 };
+
+// The client TLS context for checks with these options (CA file, --insecure, client certificate,
+// TLS 1.3 minimum). ALPN offers h2 then http/1.1 when `offer_h2`, else http/1.1 alone: the
+// --http2 prefer fallback's new connection must not be offered h2 again. `ciphersuites` pins TLS
+// 1.3 suites (benchmarks). On failure `*why` (when given) gets the builder's sentence.
+[[nodiscard]] wsp::expected<tls::context> client_tls_context(const proto::tls_options& t, bool offer_h2,
+                                                             std::string_view ciphersuites = {},
+                                                             std::string* why = nullptr);
 
 // Runs `spec` (which must outlive the task) with its retries and returns the verdict. Never
 // throws; every failure becomes a down result with phase, code, class and sentence.

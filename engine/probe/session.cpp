@@ -26,21 +26,6 @@ ws::decoder_options decoder_options_for(const check_result& res, const check_spe
     return opts;
 }
 
-wsp::expected<tls::context> http1_context(const proto::tls_options& t)
-{
-    auto b = tls::context_builder::client();
-    b.insecure(t.insecure).alpn({"http/1.1"});
-    if (t.ca_file) {
-        b.ca_file(*t.ca_file);
-    }
-    if (t.cert_file && t.key_file) {
-        b.certificate_file(*t.cert_file, *t.key_file);
-    }
-    if (t.min_tls13) {
-        b.min_version(tls::tls_version::tls1_3);
-    }
-    return b.build();
-}
 
 namespace {
 
@@ -110,6 +95,36 @@ rt::task<std::unique_ptr<ws_connection>> establish(attempt& a, const address_lis
 }
 
 } // namespace detail
+
+wsp::expected<tls::context> client_tls_context(const proto::tls_options& t, bool offer_h2,
+                                               std::string_view ciphersuites, std::string* why)
+{
+    auto b = tls::context_builder::client();
+    // RFC 7301 §3.1: protocols are offered in preference order; h2 only when RFC 8441 may be used.
+    if (offer_h2) {
+        b.alpn({"h2", "http/1.1"});
+    } else {
+        b.alpn({"http/1.1"});
+    }
+    b.insecure(t.insecure);
+    if (t.ca_file) {
+        b.ca_file(*t.ca_file);
+    }
+    if (t.cert_file && t.key_file) {
+        b.certificate_file(*t.cert_file, *t.key_file);
+    }
+    if (t.min_tls13) {
+        b.min_version(tls::tls_version::tls1_3);
+    }
+    if (!ciphersuites.empty()) {
+        b.ciphersuites(std::string(ciphersuites));
+    }
+    auto ctx = b.build();
+    if (!ctx && why != nullptr) {
+        *why = b.error_text();
+    }
+    return ctx;
+}
 
 using namespace detail;
 
@@ -541,7 +556,7 @@ rt::task<std::unique_ptr<ws_connection>> open_ws(probe_env env, const check_spec
             std::optional<tls::context> h1_ctx;
             bool usable = true;
             if (spec->url.secure) {
-                auto made = http1_context(spec->tls);
+                auto made = client_tls_context(spec->tls, false);
                 if (!made) {
                     res->fail(phase::tls, made.error(),
                               "Could not build the HTTP/1.1 TLS context for the fallback");

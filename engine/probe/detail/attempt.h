@@ -165,8 +165,5 @@ struct transport {
                                                                  std::size_t* leftover, std::int64_t* upgraded_ns);
 // The frame decoder's options for what the upgrade negotiated.
 [[nodiscard]] ws::decoder_options decoder_options_for(const check_result& res, const check_spec& spec);
-// The HTTP/1.1-only client TLS context for the --http2 prefer fallback's new connection (the
-// run's context offers h2 by ALPN). Mirrors the CLI's context from the same options.
-[[nodiscard]] wsp::expected<tls::context> http1_context(const proto::tls_options& t);
 
 } // namespace wsp::probe::detail
