@@ -77,21 +77,9 @@ rt::task<bool> stream_upgrade(attempt& a, shared_h2& conn, stream_slot& slot, st
                               std::int64_t* upgraded_ns)
 {
     const auto& spec = a.spec;
-    const std::string authority = spec.url.authority();
-    h2::connect_request req;
-    req.scheme = spec.url.secure ? "https" : "http";
-    req.authority = authority;
-    req.path = spec.url.target;
-    req.subprotocols.assign(spec.subprotocols.begin(), spec.subprotocols.end());
-    std::string extensions;
-    for (const auto& e : spec.extensions) {
-        extensions += extensions.empty() ? e : ", " + e;
-    }
-    req.extensions = extensions;
-    req.origin = spec.origin ? std::string_view(*spec.origin) : std::string_view{};
-    for (const auto& h : spec.headers) {
-        req.headers.push_back({h.name, h.value});
-    }
+    connect_plan plan;
+    plan_connect(spec, &plan);
+    const h2::connect_request& req = plan.req;
     auto opened = conn.open(slot, req);
     if (!opened) {
         a.res.fail(phase::upgrade, opened.error(),

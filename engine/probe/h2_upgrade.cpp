@@ -89,6 +89,26 @@ std::string request_transcript(const h2::connect_request& req, std::span<const p
 
 } // namespace
 
+void plan_connect(const check_spec& spec, connect_plan* out)
+{
+    out->authority = spec.url.authority();
+    out->extensions.clear();
+    for (const auto& e : spec.extensions) {
+        out->extensions += out->extensions.empty() ? e : ", " + e;
+    }
+    h2::connect_request& req = out->req;
+    req.scheme = spec.url.secure ? "https" : "http";
+    req.authority = out->authority;
+    req.path = spec.url.target;
+    req.subprotocols.assign(spec.subprotocols.begin(), spec.subprotocols.end());
+    req.extensions = out->extensions;
+    req.origin = spec.origin ? std::string_view(*spec.origin) : std::string_view{};
+    req.headers.clear();
+    for (const auto& h : spec.headers) {
+        req.headers.push_back({h.name, h.value});
+    }
+}
+
 std::string h2_request_transcript(const h2::connect_request& req, std::span<const proto::header_field> custom)
 {
     return request_transcript(req, custom);
@@ -153,21 +173,9 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
         co_return h2_outcome::failed;
     }
 
-    const std::string authority = spec.url.authority();
-    h2::connect_request req;
-    req.scheme = spec.url.secure ? "https" : "http";
-    req.authority = authority;
-    req.path = spec.url.target;
-    req.subprotocols.assign(spec.subprotocols.begin(), spec.subprotocols.end());
-    std::string extensions;
-    for (const auto& e : spec.extensions) {
-        extensions += extensions.empty() ? e : ", " + e;
-    }
-    req.extensions = extensions;
-    req.origin = spec.origin ? std::string_view(*spec.origin) : std::string_view{};
-    for (const auto& h : spec.headers) {
-        req.headers.push_back({h.name, h.value});
-    }
+    connect_plan plan;
+    plan_connect(spec, &plan);
+    const h2::connect_request& req = plan.req;
     auto opened = (*session)->open_websocket(req);
     if (!opened) {
         a.res.fail(phase::upgrade, opened.error(),

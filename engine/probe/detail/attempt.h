@@ -107,6 +107,17 @@ void warn(attempt& a, std::string why, bool degrade = true);
 // pipe then carries. fallback: --http2 prefer and the server did not enable extended CONNECT
 // (nothing recorded; the caller reconnects for HTTP/1.1). On upgraded the pipe carries the stream.
 enum class h2_outcome : std::uint8_t { upgraded = 0, failed = 1, fallback = 2 };
+// A spec's extended CONNECT (RFC 8441 §4-5): the request and the strings its views point into.
+// Filled in place by plan_connect and never moved after, since `req` points into the members.
+struct connect_plan {
+    connect_plan() = default;
+    connect_plan(const connect_plan&) = delete;
+    connect_plan& operator=(const connect_plan&) = delete;
+    std::string authority;
+    std::string extensions;
+    h2::connect_request req;
+};
+void plan_connect(const check_spec& spec, connect_plan* out);
 // The extended CONNECT as sent, for --verbose: one "> name value" line per field, secret values
 // (Authorization, Cookie, Proxy-Authorization, --secret-header) shown as <redacted>.
 [[nodiscard]] std::string h2_request_transcript(const h2::connect_request& req,
