@@ -10,6 +10,7 @@
 #include "engine/runtime/ops.h"
 #include "engine/runtime/recv_stream.h"
 #include "http1/server.h"
+#include "proto/hex.h"
 
 namespace wsp::fleet {
 namespace {
@@ -17,20 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t max_request_headers = 64;
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 bool is_resource_shortage(std::int32_t res) noexcept
 {
@@ -87,8 +74,8 @@ std::optional<std::string> form_decode(std::string_view text)
             if (i + 2 >= text.size()) {
                 return std::nullopt;
             }
-            const int hi = hex_value(text[i + 1]);
-            const int lo = hex_value(text[i + 2]);
+            const int hi = proto::hex_value(text[i + 1]);
+            const int lo = proto::hex_value(text[i + 2]);
             if (hi < 0 || lo < 0) {
                 return std::nullopt;
             }

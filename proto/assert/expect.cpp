@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "proto/json_writer.h"
+#include "proto/hex.h"
 
 namespace wsp::proto::assertion {
 namespace {
@@ -65,20 +66,6 @@ constexpr std::size_t default_max_json = std::size_t{1} << 20;
 // hundreds of bytes of stack each, more under ASan): `(a|b)*c` over 12 KiB of input exhausts an
 // 8 MiB stack at -O2 and about 7 KiB does under ASan. Replies over this bound are refused.
 constexpr std::size_t default_max_regex = std::size_t{4} << 10;
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 checked<std::string> decode_hex(std::string_view hex)
 {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "proto/hex.h"
+
 namespace wsp::fleet::detail {
 namespace {
 
@@ -25,20 +27,6 @@ int base64_value(char c) noexcept
     }
     if (c == '/') {
         return 63;
-    }
-    return -1;
-}
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
     }
     return -1;
 }
@@ -171,8 +159,8 @@ std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view text)
     std::vector<std::uint8_t> out;
     out.reserve(text.size() / 2);
     for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = hex_value(text[i]);
-        const int lo = hex_value(text[i + 1]);
+        const int hi = proto::hex_value(text[i]);
+        const int lo = proto::hex_value(text[i + 1]);
         if (hi < 0 || lo < 0) {
             return std::nullopt;
         }
