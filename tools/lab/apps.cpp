@@ -5,6 +5,7 @@
 #include "tools/lab/apps.h"
 
 #include "tools/lab/detail/app_handler.h"
+#include "tools/lab/scenario.h"
 
 #include <array>
 #include <charconv>
@@ -28,38 +29,6 @@ using proto::string_member;
 
 constexpr std::array<std::string_view, 8> protocol_names{
     "graphql-transport-ws", "graphql-ws", "mqtt", "wamp", "signalr", "phoenix", "socketio", "actioncable"};
-
-// The value of `key` in "a=1&b=2", percent-decoded (%XX, '+' as space), or nullopt.
-std::optional<std::string> query_param(std::string_view query, std::string_view key)
-{
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        const auto pair = query.substr(0, amp);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == key) {
-            const auto raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-            std::string out;
-            for (std::size_t i = 0; i < raw.size(); ++i) {
-                unsigned v = 0;
-                if (raw[i] == '%' && i + 2 < raw.size() &&
-                    std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16).ptr ==
-                        raw.data() + i + 3) {
-                    out += static_cast<char>(v);
-                    i += 2;
-                } else {
-                    out += raw[i] == '+' ? ' ' : raw[i];
-                }
-            }
-            return out;
-        }
-        if (amp == std::string_view::npos) {
-            break;
-        }
-        query.remove_prefix(amp + 1);
-    }
-    return std::nullopt;
-}
-
 
 bool known_fault(const app_route& r)
 {

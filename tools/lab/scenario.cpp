@@ -8,7 +8,24 @@
 namespace wsp::lab {
 namespace {
 
-// Returns the value of `key` in a query string "a=1&b=2", percent-decoding %XX.
+
+template <class Int>
+Int number_param(std::string_view query, std::string_view key, Int fallback, Int max)
+{
+    auto v = query_param(query, key);
+    if (!v) {
+        return fallback;
+    }
+    Int n{};
+    const auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (r.ec != std::errc{} || r.ptr != v->data() + v->size() || n > max) {
+        return fallback;
+    }
+    return n;
+}
+
+} // namespace
+
 std::optional<std::string> query_param(std::string_view query, std::string_view key)
 {
     while (!query.empty()) {
@@ -40,23 +57,6 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     }
     return std::nullopt;
 }
-
-template <class Int>
-Int number_param(std::string_view query, std::string_view key, Int fallback, Int max)
-{
-    auto v = query_param(query, key);
-    if (!v) {
-        return fallback;
-    }
-    Int n{};
-    const auto r = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (r.ec != std::errc{} || r.ptr != v->data() + v->size() || n > max) {
-        return fallback;
-    }
-    return n;
-}
-
-} // namespace
 
 std::optional<scenario> route(std::string_view target)
 {

@@ -12,6 +12,10 @@
 
 namespace wsp::lab {
 
+// The value of `key` in a query string "a=1&b=2", percent-decoded (%XX; '+' is a space), or
+// nullopt when the key is absent. A '%' not followed by two hex digits stays as it is.
+[[nodiscard]] std::optional<std::string> query_param(std::string_view query, std::string_view key);
+
 enum class scenario_kind : std::uint8_t {
     echo = 0,           // healthy echo; answers pings and closes
     welcome = 1,        // sends a text message right after the 101, then echoes
