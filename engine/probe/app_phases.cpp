@@ -295,4 +295,46 @@ rt::task<void> await_expected_close(attempt& a, byte_pipe& pipe, frame_reader& r
     }
 }
 
+rt::task<bool> init_and_round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                  std::int64_t upgraded_ns)
+{
+    const check_spec& spec = a.spec;
+    std::unique_ptr<app::session> app_session;
+    bool going = true;
+    // Every co_await stands in a statement of its own: g++ 12 has miscompiled co_await inside
+    // conditions and short-circuit expressions (seen in the lab server).
+    if (spec.app) {
+        auto made = spec.app->preset->make(spec.app->options);
+        if (!made) {
+            a.res.fail(phase::app_init, made.error().error, made.error().sentence);
+            going = false;
+        } else {
+            app_session = std::move(*made);
+            going = co_await app_init(a, pipe, rd, st, *app_session, upgraded_ns);
+        }
+    }
+    if (going && !st.server_close_seen && spec.rtt != proto::rtt_mode::none) {
+        if (spec.rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
+            going = co_await app_round_trip(a, pipe, rd, st, *app_session, upgraded_ns);
+        } else {
+            going = co_await round_trip(a, pipe, rd, st, upgraded_ns);
+        }
+    }
+    co_return going;
+}
+
+rt::task<void> websocket_phases(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                std::int64_t upgraded_ns)
+{
+    const check_spec& spec = a.spec;
+    bool going = co_await init_and_round_trip(a, pipe, rd, st, upgraded_ns);
+    if (going && !st.server_close_seen && !spec.steps.empty()) {
+        going = co_await run_steps(a, pipe, rd, st, upgraded_ns);
+    }
+    if (going && !st.server_close_seen && spec.expect_close) {
+        co_await await_expected_close(a, pipe, rd, st, upgraded_ns);
+    }
+    co_await close_phase(a, pipe, rd, st, upgraded_ns);
+}
+
 } // namespace wsp::probe::detail

@@ -32,34 +32,7 @@ rt::task<void> run_connection(attempt& a, const address_list& addrs, bool try_h2
         byte_pipe& pipe = conn->transport()->pipe;
         frame_reader rd(pipe, decoder_options_for(a.res, *spec), buf.get()->inbox);
         (void)rd.preload(std::span<const std::uint8_t>(buf.get()->inbox.data(), leftover), upgraded_ns);
-        std::unique_ptr<app::session> app_session;
-        bool going = true;
-        // Every co_await stands in a statement of its own: g++ 12 has miscompiled co_await inside
-        // conditions and short-circuit expressions (seen in the lab server).
-        if (spec->app) {
-            auto made = spec->app->preset->make(spec->app->options);
-            if (!made) {
-                a.res.fail(phase::app_init, made.error().error, made.error().sentence);
-                going = false;
-            } else {
-                app_session = std::move(*made);
-                going = co_await app_init(a, pipe, rd, st, *app_session, upgraded_ns);
-            }
-        }
-        if (going && !st.server_close_seen && spec->rtt != proto::rtt_mode::none) {
-            if (spec->rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
-                going = co_await app_round_trip(a, pipe, rd, st, *app_session, upgraded_ns);
-            } else {
-                going = co_await round_trip(a, pipe, rd, st, upgraded_ns);
-            }
-        }
-        if (going && !st.server_close_seen && !spec->steps.empty()) {
-            going = co_await run_steps(a, pipe, rd, st, upgraded_ns);
-        }
-        if (going && !st.server_close_seen && spec->expect_close) {
-            co_await await_expected_close(a, pipe, rd, st, upgraded_ns);
-        }
-        co_await close_phase(a, pipe, rd, st, upgraded_ns);
+        co_await websocket_phases(a, pipe, rd, st, upgraded_ns);
     }
     co_await conn->teardown(st.eof_seen);
     a.pipe = nullptr;

@@ -155,39 +155,8 @@ rt::task<void> ws_phases(attempt& a, shared_h2& conn, stream_slot& slot, std::in
     byte_pipe pipe(*a.env.reactor, conn.socket(), conn.receiver());
     pipe.bind_shared_h2_stream(&conn, slot.id);
     a.pipe = &pipe;
-    ws::decoder_options opts;
-    opts.local = ws::role::client;
-    opts.permessage_deflate =
-        std::any_of(a.res.negotiated.extensions.begin(), a.res.negotiated.extensions.end(),
-                    [](const std::string& e) { return e.starts_with("permessage-deflate"); });
-    opts.max_message_size = spec.max_message_size;
-    frame_reader rd(pipe, opts, buf.get()->inbox);
-    std::unique_ptr<app::session> app_session;
-    bool going = true;
-    if (spec.app) {
-        auto made = spec.app->preset->make(spec.app->options);
-        if (!made) {
-            a.res.fail(phase::app_init, made.error().error, made.error().sentence);
-            going = false;
-        } else {
-            app_session = std::move(*made);
-            going = co_await app_init(a, pipe, rd, st, *app_session, upgraded_ns);
-        }
-    }
-    if (going && !st.server_close_seen && spec.rtt != proto::rtt_mode::none) {
-        if (spec.rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
-            going = co_await app_round_trip(a, pipe, rd, st, *app_session, upgraded_ns);
-        } else {
-            going = co_await round_trip(a, pipe, rd, st, upgraded_ns);
-        }
-    }
-    if (going && !st.server_close_seen && !spec.steps.empty()) {
-        going = co_await run_steps(a, pipe, rd, st, upgraded_ns);
-    }
-    if (going && !st.server_close_seen && spec.expect_close) {
-        co_await await_expected_close(a, pipe, rd, st, upgraded_ns);
-    }
-    co_await close_phase(a, pipe, rd, st, upgraded_ns);
+    frame_reader rd(pipe, decoder_options_for(a.res, spec), buf.get()->inbox);
+    co_await websocket_phases(a, pipe, rd, st, upgraded_ns);
     a.pipe = nullptr;
 }
 

@@ -468,25 +468,7 @@ rt::task<bool> validate(attempt& a, ws_connection& conn, conn_buffers* buf, std:
     byte_pipe& pipe = conn.transport()->pipe;
     frame_reader rd(pipe, decoder_options_for(a.res, *spec), buf->inbox);
     (void)rd.preload(std::span<const std::uint8_t>(buf->inbox.data(), leftover), upgraded_ns);
-    bool going = true;
-    std::unique_ptr<app::session> app_session;
-    if (spec->app) {
-        auto made = spec->app->preset->make(spec->app->options);
-        if (!made) {
-            a.res.fail(phase::app_init, made.error().error, made.error().sentence);
-            going = false;
-        } else {
-            app_session = std::move(*made);
-            going = co_await app_init(a, pipe, rd, *st, *app_session, upgraded_ns);
-        }
-    }
-    if (going && !st->server_close_seen && spec->rtt != proto::rtt_mode::none) {
-        if (spec->rtt == proto::rtt_mode::app && app_session && app_session->has_rtt()) {
-            going = co_await app_round_trip(a, pipe, rd, *st, *app_session, upgraded_ns);
-        } else {
-            going = co_await round_trip(a, pipe, rd, *st, upgraded_ns);
-        }
-    }
+    bool going = co_await init_and_round_trip(a, pipe, rd, *st, upgraded_ns);
     if (going && st->server_close_seen) {
         going = false;
     }

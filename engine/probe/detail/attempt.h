@@ -149,6 +149,14 @@ void fail_read(attempt& a, ws_state& st, phase p, const read_outcome& o, std::in
                                        std::int64_t upgraded_ns);
 [[nodiscard]] rt::task<void> await_expected_close(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
                                                   std::int64_t upgraded_ns);
+// The preset's init (when the spec has one), then the RTT exchange the spec asks for (the
+// preset's own when it has one, else a frame round trip). False once the check has failed.
+[[nodiscard]] rt::task<bool> init_and_round_trip(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                                 std::int64_t upgraded_ns);
+// Everything a check does after the upgrade: init_and_round_trip, the scripted steps, the
+// expected close, and the close handshake.
+[[nodiscard]] rt::task<void> websocket_phases(attempt& a, byte_pipe& pipe, frame_reader& rd, ws_state& st,
+                                              std::int64_t upgraded_ns);
 
 // session.cpp: the transport of a connection in its handshake stage (and of a held TLS or
 // HTTP/2 connection): the byte pipe over the connection's socket and receive stream, and the
