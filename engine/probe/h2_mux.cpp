@@ -111,35 +111,12 @@ rt::task<bool> stream_upgrade(attempt& a, shared_h2& conn, stream_slot& slot, st
                        h2::describe_goaway(ev));
             co_return false;
         }
-        if (ev.kind == h2::event_kind::stream_reset || ev.kind == h2::event_kind::stream_closed) {
-            a.res.set_duration(phase::upgrade, r.stamp_ns - ready_ns);
-            a.res.fail(phase::upgrade, h2::errc::stream_reset,
-                       h2::describe_reset(ev.error_code) + " instead of answering the extended CONNECT");
+        const connect_answer answer = judge_connect_answer(a, ev, req, r.stamp_ns, ready_ns);
+        if (answer == connect_answer::pending) {
+            continue;
+        }
+        if (answer == connect_answer::failed) {
             co_return false;
-        }
-        const auto status = ev.kind == h2::event_kind::headers ? h2::status_of(ev) : std::nullopt;
-        if (ev.kind != h2::event_kind::headers || (status && *status >= 100 && *status < 200)) {
-            continue; // RFC 9113 §8.1: interim responses precede the final one
-        }
-        a.res.set_duration(phase::upgrade, r.stamp_ns - ready_ns);
-        if (status) {
-            a.res.negotiated.status = static_cast<std::uint16_t>(*status);
-            if (a.env.transcript) {
-                a.res.transcript += "< :status " + std::to_string(*status) + "\n";
-            }
-        }
-        const std::string_view asserted =
-            spec.expect_subprotocol ? std::string_view(*spec.expect_subprotocol) : std::string_view{};
-        auto checked = h2::validate_connect_response(ev, req, asserted);
-        if (!checked) {
-            a.res.fail(phase::upgrade, checked.error().code, checked.error().message);
-            co_return false;
-        }
-        if (!checked->subprotocol.empty()) {
-            a.res.negotiated.subprotocol = checked->subprotocol;
-        }
-        if (!checked->extensions.empty()) {
-            a.res.negotiated.extensions.push_back(checked->extensions);
         }
         *upgraded_ns = r.stamp_ns;
         co_return true;

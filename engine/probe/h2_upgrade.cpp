@@ -109,6 +109,45 @@ void plan_connect(const check_spec& spec, connect_plan* out)
     }
 }
 
+connect_answer judge_connect_answer(attempt& a, const h2::event& ev, const h2::connect_request& req,
+                                    std::int64_t stamp_ns, std::int64_t since_ns)
+{
+    if (ev.kind == h2::event_kind::stream_reset || ev.kind == h2::event_kind::stream_closed) {
+        a.res.set_duration(phase::upgrade, stamp_ns - since_ns);
+        a.res.fail(phase::upgrade, h2::errc::stream_reset,
+                   h2::describe_reset(ev.error_code) + " instead of answering the extended CONNECT");
+        return connect_answer::failed;
+    }
+    if (ev.kind != h2::event_kind::headers) {
+        return connect_answer::pending;
+    }
+    const auto status = h2::status_of(ev);
+    if (status && *status >= 100 && *status < 200) {
+        return connect_answer::pending; // RFC 9113 §8.1: interim responses precede the final one
+    }
+    a.res.set_duration(phase::upgrade, stamp_ns - since_ns);
+    if (status) {
+        a.res.negotiated.status = static_cast<std::uint16_t>(*status);
+        if (a.env.transcript) {
+            a.res.transcript += "< :status " + std::to_string(*status) + "\n";
+        }
+    }
+    const std::string_view asserted =
+        a.spec.expect_subprotocol ? std::string_view(*a.spec.expect_subprotocol) : std::string_view{};
+    auto checked = h2::validate_connect_response(ev, req, asserted);
+    if (!checked) {
+        a.res.fail(phase::upgrade, checked.error().code, checked.error().message);
+        return connect_answer::failed;
+    }
+    if (!checked->subprotocol.empty()) {
+        a.res.negotiated.subprotocol = checked->subprotocol;
+    }
+    if (!checked->extensions.empty()) {
+        a.res.negotiated.extensions.push_back(checked->extensions);
+    }
+    return connect_answer::accepted;
+}
+
 std::string h2_request_transcript(const h2::connect_request& req, std::span<const proto::header_field> custom)
 {
     return request_transcript(req, custom);
@@ -208,38 +247,12 @@ rt::task<h2_outcome> h2_upgrade(attempt& a, byte_pipe& pipe, std::optional<h2::c
         if (ev.stream_id != stream) {
             continue;
         }
-        if (ev.kind == h2::event_kind::stream_reset || ev.kind == h2::event_kind::stream_closed) {
-            a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
-            a.res.fail(phase::upgrade, h2::errc::stream_reset, h2::describe_reset(ev.error_code) +
-                                                                   " instead of answering the extended CONNECT");
-            co_return h2_outcome::failed;
-        }
-        if (ev.kind != h2::event_kind::headers) {
+        const connect_answer answer = judge_connect_answer(a, ev, req, r.stamp_ns, connected_ns);
+        if (answer == connect_answer::pending) {
             continue;
         }
-        const auto status = h2::status_of(ev);
-        if (status && *status >= 100 && *status < 200) {
-            continue; // RFC 9113 §8.1: interim responses precede the final one
-        }
-        a.res.set_duration(phase::upgrade, r.stamp_ns - connected_ns);
-        if (status) {
-            a.res.negotiated.status = static_cast<std::uint16_t>(*status);
-        }
-        if (a.env.transcript && status) {
-            a.res.transcript += "< :status " + std::to_string(*status) + "\n";
-        }
-        const std::string_view asserted =
-            spec.expect_subprotocol ? std::string_view(*spec.expect_subprotocol) : std::string_view{};
-        auto checked = h2::validate_connect_response(ev, req, asserted);
-        if (!checked) {
-            a.res.fail(phase::upgrade, checked.error().code, checked.error().message);
+        if (answer == connect_answer::failed) {
             co_return h2_outcome::failed;
-        }
-        if (!checked->subprotocol.empty()) {
-            a.res.negotiated.subprotocol = checked->subprotocol;
-        }
-        if (!checked->extensions.empty()) {
-            a.res.negotiated.extensions.push_back(checked->extensions);
         }
         pipe.bind_h2_stream(stream);
         *upgraded_ns = r.stamp_ns;

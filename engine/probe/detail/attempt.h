@@ -118,6 +118,13 @@ struct connect_plan {
     h2::connect_request req;
 };
 void plan_connect(const check_spec& spec, connect_plan* out);
+// Judges one event on the stream of an extended CONNECT (RFC 8441 §5, RFC 9113 §8.1): pending
+// for other frames and interim 1xx answers; failed (recorded in a.res with the upgrade time since
+// `since_ns`) for a reset or an invalid final answer; accepted for a valid 2xx, with the status,
+// subprotocol and extensions recorded.
+enum class connect_answer : std::uint8_t { pending = 0, failed = 1, accepted = 2 };
+[[nodiscard]] connect_answer judge_connect_answer(attempt& a, const h2::event& ev, const h2::connect_request& req,
+                                                  std::int64_t stamp_ns, std::int64_t since_ns);
 // The extended CONNECT as sent, for --verbose: one "> name value" line per field, secret values
 // (Authorization, Cookie, Proxy-Authorization, --secret-header) shown as <redacted>.
 [[nodiscard]] std::string h2_request_transcript(const h2::connect_request& req,
