@@ -43,6 +43,9 @@ struct runner_options {
     line_writer* output = nullptr;                  // JSON lines; null for none. Outlives the runner
     webhook_sender* webhook = nullptr;              // state changes POSTed; null for none. Outlives the runner
     const rt::listener* http = nullptr;             // serve HTTP on every reactor; null for none
+    // The `/probe` modules from the first request on (set_modules replaces them later); a server
+    // that listens before it has them answers "Unknown module" to a prompt scraper.
+    std::shared_ptr<const prepared_modules> modules;
     std::chrono::milliseconds shutdown_grace{5000}; // running checks may finish within this
     metrics_options metrics{};
 };

@@ -456,6 +456,7 @@ int run_fleet(args_t args, bool serve)
         ro.once = s.opts.once;
         ro.output = writer ? &*writer : nullptr;
         ro.http = listener ? &*listener : nullptr;
+        ro.modules = initial.modules;
         ro.reactor.sq_entries = 1024;
         ro.reactor.buffer_count = 1024;
         std::string why;
@@ -465,7 +466,6 @@ int run_fleet(args_t args, bool serve)
             return usage_error("cannot start the io_uring runtime: " +
                                (why.empty() ? std::string(runner.error().describe()) : why));
         }
-        (*runner)->set_modules(initial.modules);
         s.running = initial.checks;
         (*runner)->install(std::move(initial.checks));
         std::uint64_t reported = 0;

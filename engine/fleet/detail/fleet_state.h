@@ -30,7 +30,7 @@ namespace wsp::fleet::detail {
 
 // What every reactor shares. Metrics and modules are guarded by `mu`; the rest is atomic.
 struct fleet_shared {
-    explicit fleet_shared(const runner_options& o) : opts(o), metrics(o.metrics) {}
+    explicit fleet_shared(const runner_options& o) : opts(o), metrics(o.metrics), modules(o.modules) {}
 
     runner_options opts;
     mutable std::mutex mu;

@@ -1,7 +1,10 @@
 // engine/fleet/runner and probe_modules: checks placed on reactors run once with --once, results
 // and first state changes reach the writer, SSRF refusals are counted; re-installing an unchanged
 // set keeps each check's state; /probe modules come from the `modules` object.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +15,7 @@
 
 #include "engine/fleet/probe_modules.h"
 #include "engine/fleet/runner.h"
+#include "engine/runtime/socket.h"
 #include "tests/engine/fleet/config_support.h"
 
 namespace {
@@ -202,6 +206,63 @@ TEST(probe_modules, every_module_becomes_a_template_and_default_exists)
         wsp::fleet::parse_probe_modules(R"({"modules": {"a": {"headers": {"X": {"env": "NOPE"}}}}})", ctx);
     ASSERT_FALSE(missing);
     EXPECT_FALSE(wsp::fleet::parse_probe_modules("{not json", ctx));
+}
+
+// One GET to 127.0.0.1:port; the whole answer (the server closes after it).
+std::string get(std::uint16_t port, const std::string& target)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+        char buf[8192];
+        for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+TEST(fleet_runner_http, probe_modules_given_at_start_answer_the_first_request)
+{
+    // `wsprobe serve` prints its address before the runner starts; a scraper that connects at
+    // once must find the configured modules, not "Unknown module" (seen once in CI when the
+    // modules were set after the reactors began serving).
+    auto l = wsp::rt::listener::open(wsp::rt::address::loopback_v4(0));
+    ASSERT_TRUE(l);
+    auto mods = std::make_shared<wsp::fleet::prepared_modules>();
+    auto only = std::make_shared<prepared_check>();
+    only->check.spec.rtt = wsp::proto::rtt_mode::echo;
+    mods->emplace("only", only);
+    wsp::fleet::runner_options o;
+    o.threads = 1;
+    o.http = &*l;
+    o.modules = mods;
+    o.reactor.sq_entries = 64;
+    o.reactor.buffer_count = 64;
+    o.reactor.fd_table_size = 256;
+    o.shutdown_grace = 1s;
+    auto r = wsp::fleet::fleet_runner::start(o);
+    if (!r) {
+        GTEST_SKIP() << "io_uring unavailable";
+    }
+    const std::uint16_t port = l->local().port();
+    // The guard refuses the metadata address, so the module ran: probe_success 0, not a 400.
+    const std::string known = get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=only");
+    EXPECT_EQ(known.rfind("HTTP/1.1 200", 0), 0u) << known;
+    EXPECT_NE(known.find("\nprobe_success 0\n"), std::string::npos) << known;
+    const std::string unknown = get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=other");
+    EXPECT_EQ(unknown.rfind("HTTP/1.1 400", 0), 0u) << unknown;
+    EXPECT_NE(unknown.find("Unknown module \"other\""), std::string::npos) << unknown;
+    (*r)->stop();
 }
 
 } // namespace
