@@ -147,16 +147,18 @@ tl::expected<material, std::string> generate(std::int64_t now)
         tls::pem_pair* out;
         std::string_view what;
     };
+    // The common names appear in the probe's sentences ("The certificate for CN=wsprobe-lab past
+    // expired on ..."), so they name the certificate, not the verdict.
     const job jobs[] = {
         {&*ca, loopback_leaf("wsprobe-lab valid", start, days_ahead(now, 90)), &m.valid, "valid"},
-        {&*ca, loopback_leaf("wsprobe-lab expired", now - 100 * day, days_ahead(now, -10)), &m.expired,
+        {&*ca, loopback_leaf("wsprobe-lab past", now - 100 * day, days_ahead(now, -10)), &m.expired,
          "expired"},
-        {&*ca, loopback_leaf("wsprobe-lab not-yet-valid", now + 10 * day, now + 100 * day), &m.not_yet_valid,
+        {&*ca, loopback_leaf("wsprobe-lab future", now + 10 * day, now + 100 * day), &m.not_yet_valid,
          "not-yet-valid"},
         {&*ca, wrong_host, &m.wrong_host, "wrong-host"},
         {&*rogue, loopback_leaf("wsprobe-lab untrusted", start, days_ahead(now, 90)), &m.untrusted,
          "untrusted"},
-        {&*ca, loopback_leaf("wsprobe-lab expiring", now - 85 * day, days_ahead(now, 5)), &m.expiring,
+        {&*ca, loopback_leaf("wsprobe-lab short-lived", now - 85 * day, days_ahead(now, 5)), &m.expiring,
          "expiring"},
         {&*ca, client, &m.client, "client"},
         {&*ca, loopback_leaf("wsprobe-lab nginx", start, days_ahead(now, 90)), &m.proxy, "nginx"},
