@@ -3,7 +3,8 @@
 # machine. Prints connections held at once, user-space RSS per held connection
 # ((VmRSS while held - VmRSS before the first connection) / held), connection rate during the
 # ramp, client CPU per connection (utime + stime while held / held) and the lab's RSS per
-# connection; the median of REPS runs, then every run. Builds nothing.
+# connection; the median of REPS runs, then every run. Also the peak RSS of the whole run and
+# the time from the end of the hold to the client's exit (every close handshake). Builds nothing.
 #
 #   bench/e2e/load_run.sh [BUILD_DIR]          (default build/release)
 #   env: CONNECTIONS=200000 RATE=5000 HOLD_S=10 REPS=3 SOURCE=127.0.0.2-127.0.0.60
@@ -146,9 +147,9 @@ for rep in $(seq "$reps"); do
     wait "$sampler_pid" 2>/dev/null || true
     python3 - "$client_kind" "$work/out.$rep" "$samples" "$lab_base" "$lab_held" "$client_rc" "$rep" \
         "$(getconf CLK_TCK)" "$(( (ramp_s + hold_s / 2) * 1000 ))" "$slab_base" "$slab_held" \
-        >> "$work/results" <<'EOF'
+        "$(( (ramp_s + hold_s) * 1000 ))" >> "$work/results" <<'EOF'
 import json, sys
-kind, out, samples, lab_base, lab_held, rc, rep, hz, snap_ms, slab_base, slab_held = sys.argv[1:]
+kind, out, samples, lab_base, lab_held, rc, rep, hz, snap_ms, slab_base, slab_held, end_ms = sys.argv[1:]
 rows = [list(map(int, l.split())) for l in open(samples) if len(l.split()) == 4]
 if not rows:
     print(json.dumps({"rep": int(rep), "error": "no samples"})); sys.exit()
@@ -181,6 +182,10 @@ else:
 res["held"] = held
 res["rss_base_kb"] = base[2]
 res["rss_held_kb"] = held_row[2]
+res["rss_peak_kb"] = max(r[2] for r in rows)
+# From the scheduled end of the hold (counted from the first sample, which precedes the run's
+# start by the client's set-up) to the last sample: the closes and the exit.
+res["close_s"] = max(0, rows[-1][0] - rows[0][0] - int(end_ms)) / 1000
 res["rss_per_held_b"] = (held_row[2] - base[2]) * 1024 / held if held else 0
 res["cpu_us_per_conn"] = held_row[3] / int(hz) * 1e6 / held if held else 0
 res["lab_per_conn_b"] = (int(lab_held) - int(lab_base)) * 1024 / held if held else 0
@@ -208,4 +213,6 @@ print(f"connection rate (ramp):          {med('rate'):.0f} /s")
 print(f"client CPU per connection:       {med('cpu_us_per_conn'):.1f} us")
 print(f"lab RSS per connection:          {med('lab_per_conn_b'):.0f} B")
 print(f"kernel slab per connection:      {med('kernel_slab_per_conn_b'):.0f} B (both ends, machine-wide)")
+print(f"peak RSS (closing included):     {med('rss_peak_kb') / 1024:.1f} MiB")
+print(f"end of hold to exit (closes):    {med('close_s'):.2f} s")
 EOF

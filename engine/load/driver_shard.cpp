@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <coroutine>
+#include <deque>
 #include <memory>
 
 #include "engine/dns/client.h"
@@ -89,6 +90,12 @@ constexpr std::int64_t send_bound_ns = 5'000'000'000;
 // is a pipeline of this depth rather than every connection at once; arrivals that wait for a
 // slot count that wait in `established` (open loop).
 constexpr std::uint32_t max_opening = 256;
+// Close handshakes in flight per reactor. At the end of a run every held connection is due at
+// once; each close takes its frames, a decoder and buffers (about 1.7 KB) until the server's
+// answer, so 200,000 closing together would add ~0.35 GB at the very end. Those past this many
+// wait their turn (in act()'s frame, ~0.4 KB), against the deadline their close was due with,
+// so a server that never answers still ends the run within close_bound_ns.
+constexpr std::uint32_t max_closing = 1024;
 
 // Per-reactor state; lives in run_shard's frame, used on the reactor's thread only.
 struct shard {
@@ -102,11 +109,14 @@ struct shard {
     bool idle_mode = false; // no pings and no messages: drops are idle cuts
     std::string message;    // what --message-rate sends: --payload, or the preset's RTT request
     bool message_binary = false;
-    std::int64_t ping_every = 0;           // ns between pings, 0: none
-    std::int64_t message_every = 0;        // ns between messages, 0: none
-    rt::scope* conns = nullptr;            // where connections run (opening, then holding)
-    std::uint32_t opening = 0;             // handshakes in flight
-    std::coroutine_handle<> slot_waiter{}; // the arrival loop, waiting for a handshake slot
+    std::int64_t ping_every = 0;                       // ns between pings, 0: none
+    std::int64_t message_every = 0;                    // ns between messages, 0: none
+    rt::scope* conns = nullptr;                        // where connections run (opening, then holding)
+    std::uint32_t opening = 0;                         // handshakes in flight
+    std::coroutine_handle<> slot_waiter{};             // the arrival loop, waiting for a handshake slot
+    std::uint32_t closing = 0;                         // close handshakes in flight
+    std::deque<std::coroutine_handle<>> close_waiters; // connections waiting for a close slot
+    bool handing_out = false;                          // release_closing_slot is resuming waiters
     bool arrivals_done = false;
     bool done = false; // every connection finished; the ticker publishes the last second
 
@@ -317,6 +327,39 @@ next_step drain(shard& sh, hold_state& st, probe::ws_connection& conn, std::span
     }
 }
 
+// Suspends a connection while max_closing close handshakes are in flight (FIFO).
+struct closing_slot {
+    shard* sh;
+    [[nodiscard]] bool await_ready() const noexcept
+    {
+        if (sh->closing < max_closing) {
+            ++sh->closing;
+            return true;
+        }
+        return false;
+    }
+    void await_suspend(std::coroutine_handle<> h) { sh->close_waiters.push_back(h); }
+    void await_resume() const noexcept {}
+};
+
+// Gives a finished close's slot to the next waiter. A waiter whose close ends without
+// suspending releases from inside this loop; the flag keeps that from nesting once per waiter.
+void release_closing_slot(shard& sh)
+{
+    --sh.closing;
+    if (sh.handing_out) {
+        return;
+    }
+    sh.handing_out = true;
+    while (sh.closing < max_closing && !sh.close_waiters.empty()) {
+        const std::coroutine_handle<> next = sh.close_waiters.front();
+        sh.close_waiters.pop_front();
+        ++sh.closing;
+        next.resume();
+    }
+    sh.handing_out = false;
+}
+
 // Everything a held connection does besides waiting on a direct receive, in a short-lived frame
 // of its own so the idle frame of hold() keeps one small awaiter: reading through a TLS or
 // HTTP/2 transport (next() answers pings itself), answering a ping (RFC 6455 §5.5.2: same
@@ -334,9 +377,14 @@ rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st,
         co_await send_due(sh, conn, st);
     } else if (step == next_step::stop) {
         --sh->now.open;
-        (void)co_await conn->close(rt::deadline{rt::mono_now() + close_bound_ns});
+        // Waiting here rather than in hold() keeps hold()'s idle frame in its size class; the
+        // bound runs from when the close was due, not from when its turn came.
+        const rt::deadline until{rt::mono_now() + close_bound_ns};
+        co_await closing_slot{sh};
+        const bool clean = co_await conn->close(until);
+        release_closing_slot(*sh);
         if (!st->dropped) {
-            ++sh->stats.counts.closed;
+            ++(clean ? sh->stats.counts.closed : sh->stats.counts.unclean_closes);
         }
     }
     co_return step;

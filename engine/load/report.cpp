@@ -257,6 +257,7 @@ void totals_json(proto::json_writer& w, const totals& t)
     w.key("in_progress").value(in_progress(t));
     w.key("dropped").value(t.dropped);
     w.key("closed").value(t.closed);
+    w.key("unclean_closes").value(t.unclean_closes);
     w.key("messages_sent").value(t.messages_sent);
     w.key("messages_received").value(t.messages_received);
     w.key("pings_sent").value(t.pings_sent);
@@ -379,7 +380,13 @@ std::string summary_text(const run_report& r)
     out += "\nconnections  attempted " + std::to_string(t.attempted) + "  succeeded " +
            std::to_string(t.succeeded) + "  failed " + std::to_string(t.failed) + "  in progress " +
            std::to_string(in_progress(t)) + "  dropped " + std::to_string(t.dropped) + "  closed " +
-           std::to_string(t.closed) + "\n";
+           std::to_string(t.closed) +
+           (t.unclean_closes > 0 ? "  unclean closes " + std::to_string(t.unclean_closes) : "") + "\n";
+    if (t.unclean_closes > 0) {
+        out += "unclean      " + std::to_string(t.unclean_closes) +
+               " held to the end did not finish the close handshake: no close frame came back within 2 s, or "
+               "the connection failed while closing (RFC 6455 7.1.2)\n";
+    }
     if (t.messages_sent + t.pings_sent > 0) {
         out += "messages     sent " + std::to_string(t.messages_sent) + "  received " +
                std::to_string(t.messages_received) + "  pings " + std::to_string(t.pings_sent) + "  pongs " +

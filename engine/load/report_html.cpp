@@ -349,6 +349,9 @@ void header(std::string& out, const run_report& r)
     card(out, "succeeded", std::to_string(t.succeeded), "good");
     card(out, "failed", std::to_string(t.failed), t.failed > 0 ? "bad" : "");
     card(out, "dropped during hold", std::to_string(t.dropped), t.dropped > 0 ? "bad" : "");
+    if (t.unclean_closes > 0) {
+        card(out, "unclean closes", std::to_string(t.unclean_closes), "bad");
+    }
     card(out, "upgrade p99", human_duration(r.stats.of(metric::upgrade).percentile(99)));
     card(out, "rtt p99", human_duration(r.stats.of(metric::rtt).percentile(99)));
     out += "</section>\n";

@@ -72,6 +72,7 @@ wsp::expected<void> load_stats::merge(const load_stats& o)
     counts.failed += o.counts.failed;
     counts.dropped += o.counts.dropped;
     counts.closed += o.counts.closed;
+    counts.unclean_closes += o.counts.unclean_closes;
     counts.messages_sent += o.counts.messages_sent;
     counts.messages_received += o.counts.messages_received;
     counts.pings_sent += o.counts.pings_sent;

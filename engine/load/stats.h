@@ -26,14 +26,17 @@ struct failure_count {
     std::string example; // the first failure's sentence, as `check` would print it
 };
 
-// Totals. Invariant kept by the driver: attempted = succeeded + failed + in_progress, and
-// failed = sum of failures' counts.
+// Totals. Invariants kept by the driver: attempted = succeeded + failed + in_progress, failed =
+// sum of failures' counts and, once the run is over, succeeded = closed + unclean_closes + dropped.
 struct totals {
-    std::uint64_t attempted = 0;   // connections started (scheduled and begun)
-    std::uint64_t succeeded = 0;   // upgraded and validated (and app init / first RTT passed)
-    std::uint64_t failed = 0;      // failed before being established
-    std::uint64_t dropped = 0;     // established, then closed by the server or the network
-    std::uint64_t closed = 0;      // established and closed by us at the end, cleanly
+    std::uint64_t attempted = 0; // connections started (scheduled and begun)
+    std::uint64_t succeeded = 0; // upgraded and validated (and app init / first RTT passed)
+    std::uint64_t failed = 0;    // failed before being established
+    std::uint64_t dropped = 0;   // established, then closed by the server or the network
+    std::uint64_t closed = 0;    // established and closed by us at the end, cleanly
+    // Established and held to the end, but our close handshake did not complete: no close frame
+    // back within the close bound, or the connection failed while closing.
+    std::uint64_t unclean_closes = 0;
     std::uint64_t messages_sent = 0;
     std::uint64_t messages_received = 0;
     std::uint64_t pings_sent = 0;
@@ -51,7 +54,10 @@ struct load_stats {
     std::map<std::uint16_t, std::uint64_t> drops_by_code;
 
     [[nodiscard]] histogram& of(metric m) noexcept { return latency[static_cast<std::size_t>(m)]; }
-    [[nodiscard]] const histogram& of(metric m) const noexcept { return latency[static_cast<std::size_t>(m)]; }
+    [[nodiscard]] const histogram& of(metric m) const noexcept
+    {
+        return latency[static_cast<std::size_t>(m)];
+    }
     // Counts one connection that failed before being established under "phase/code" and in
     // counts.failed; the first sentence per key is kept as its example (clipped to 300 bytes).
     void add_failure(proto::phase p, std::string_view code, std::string_view sentence);

@@ -114,7 +114,8 @@ void expect_counts_add_up(const load_json& r)
         dropped += n;
     }
     EXPECT_EQ(dropped, r.total("dropped")) << r.context();
-    EXPECT_EQ(r.total("succeeded"), r.total("closed") + r.total("dropped")) << r.context();
+    EXPECT_EQ(r.total("succeeded"), r.total("closed") + r.total("unclean_closes") + r.total("dropped"))
+        << r.context();
 }
 
 TEST_F(load_lab, counts_add_up_in_a_mixed_run)
@@ -200,6 +201,37 @@ TEST_F(load_lab, sources_spread_over_loopback_addresses)
     ASSERT_EQ(r->doc["config"]["source"].get(source), simdjson::SUCCESS);
     EXPECT_EQ(source, "127.0.0.2-127.0.0.5");
     EXPECT_EQ(r->run.exit_code, 0) << r->context();
+}
+
+TEST_F(load_lab, more_closes_than_one_reactor_runs_at_once_all_finish_cleanly)
+{
+    // 1,100 held on one reactor: past the 1,024 close handshakes it runs at once, so the rest
+    // wait their turn at the end and still close cleanly.
+    auto r = load({url("/echo"), "-c", "1100", "--rate", "0", "--threads", "1", "--duration", "1500ms",
+                   "--hold", "--source", "127.0.0.2-127.0.0.3"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 1100U) << r->context();
+    EXPECT_EQ(r->total("closed"), 1100U) << r->context();
+    EXPECT_EQ(r->total("unclean_closes"), 0U) << r->context();
+    EXPECT_EQ(r->run.exit_code, 0) << r->context();
+}
+
+TEST_F(load_lab, a_server_that_never_answers_the_close_is_counted_unclean)
+{
+    // /blackhole reads and drops every frame, our close frame included: each close runs into its
+    // bound, and the run says so and exits 1.
+    auto r = load({url("/blackhole"), "-c", "20", "--duration", "500ms", "--hold"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 20U) << r->context();
+    EXPECT_EQ(r->total("closed"), 0U) << r->context();
+    EXPECT_EQ(r->total("unclean_closes"), 20U) << r->context();
+    EXPECT_EQ(r->total("dropped"), 0U) << r->context();
+    EXPECT_EQ(r->run.exit_code, 1) << r->context();
+    const auto text =
+        run_wsprobe({"load", url("/blackhole"), "-c", "3", "--duration", "300ms", "--hold"}, 20s);
+    EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
+    EXPECT_NE(text.out.find("unclean closes 3"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("did not finish the close handshake"), std::string::npos) << text.out;
 }
 
 TEST_F(load_lab, pings_during_hold_are_counted_and_timed)

@@ -468,8 +468,9 @@ Output:
 Every `wsprobe check` option applies to each connection (-H, --subprotocol, --ca, -k, --http2,
 --app, timeouts, ...); see wsprobe check --help.
 
-Exit codes: 0 every connection succeeded and was held (and --slo found a level that held),
-1 some connections failed or were dropped (or the run was interrupted, or no --slo level held),
+Exit codes: 0 every connection succeeded, was held and closed cleanly (and --slo found a level
+that held), 1 some connections failed, were dropped or did not finish the close handshake (or
+the run was interrupted, or no --slo level held),
 2 no connection succeeded, 3 usage or internal error.
 )";
 }

@@ -26,7 +26,7 @@ int exit_code_of(const load::run_report& r)
     if (r.slo) {
         return r.slo->highest_rate_held && !r.interrupted ? load_exit_ok : load_exit_partial;
     }
-    if (t.failed > 0 || t.dropped > 0 || r.interrupted) {
+    if (t.failed > 0 || t.dropped > 0 || t.unclean_closes > 0 || r.interrupted) {
         return load_exit_partial;
     }
     return load_exit_ok;

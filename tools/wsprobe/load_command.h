@@ -8,10 +8,11 @@
 namespace wsp::cli {
 
 // Exit codes of `wsprobe load`.
-inline constexpr int load_exit_ok = 0;      // every connection succeeded and was held to the end
-                                            // (and an --slo search found a level that held)
-inline constexpr int load_exit_partial = 1; // some connections failed or were dropped, or the
-                                            // run was interrupted, or no --slo level held
+inline constexpr int load_exit_ok = 0;      // every connection succeeded, was held to the end and
+                                            // closed cleanly (and an --slo search found a level)
+inline constexpr int load_exit_partial = 1; // some connections failed, were dropped or did not
+                                            // finish the close handshake, or the run was
+                                            // interrupted, or no --slo level held
 inline constexpr int load_exit_none = 2;    // no connection succeeded
 inline constexpr int load_exit_usage = 3;   // bad flags, or the engine could not start
 

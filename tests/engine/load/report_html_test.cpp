@@ -62,6 +62,10 @@ TEST(ReportHtml, WellFormedWithThreeChartsAndTheirPoints)
     EXPECT_EQ(f.tag_counts.at("body"), 1);
     EXPECT_EQ(f.tag_counts.at("title"), 4) << "the page's and one per chart";
     EXPECT_EQ(f.tag_counts.at("svg"), 3);
+    EXPECT_NE(
+        html.find("<div class=\"card bad\"><div class=\"v\">2</div><div class=\"k\">unclean closes</div>"),
+        std::string::npos)
+        << "shown when some closes failed";
     for (const char* id : {"chart-connections", "chart-rate", "chart-latency"}) {
         ASSERT_TRUE(f.ids.count(id)) << id;
         ASSERT_TRUE(f.polylines.count(id)) << id;

@@ -60,7 +60,8 @@ inline run_report synthetic_report(std::size_t seconds = 12)
     st.add_drop(1006);
     st.add_drop(1006);
     st.add_drop(4000);
-    st.counts.closed = 491;
+    st.counts.closed = 489;
+    st.counts.unclean_closes = 2;
     st.counts.pings_sent = 5000;
     st.counts.pongs_received = 4990;
     return r;

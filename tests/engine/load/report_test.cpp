@@ -65,8 +65,10 @@ TEST(SummaryText, TotalsLatencyFailuresAndDrops)
     EXPECT_TRUE(text.ends_with("\n"));
     EXPECT_TRUE(has(text, "500 connections at 50/s (ramp 2s), held to the end, 2 threads, ran 12s of 12s"))
         << text;
-    EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 491"))
+    EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 489  "
+                          "unclean closes 2\n"))
         << text;
+    EXPECT_TRUE(has(text, "unclean      2 held to the end did not finish the close handshake")) << text;
     EXPECT_TRUE(has(text, "pings 5000  pongs 4990")) << text;
     EXPECT_TRUE(has(text, "latency        count      min      p50      p90      p99    p99.9      max\n"))
         << text;
@@ -141,7 +143,8 @@ TEST(SummaryJson, ParsesAndHasEveryField)
     EXPECT_EQ(totals["failed"].get_uint64().value(), 6u);
     EXPECT_EQ(totals["in_progress"].get_uint64().value(), 0u);
     EXPECT_EQ(totals["dropped"].get_uint64().value(), 3u);
-    EXPECT_EQ(totals["closed"].get_uint64().value(), 491u);
+    EXPECT_EQ(totals["closed"].get_uint64().value(), 489u);
+    EXPECT_EQ(totals["unclean_closes"].get_uint64().value(), 2u);
     EXPECT_EQ(totals["pings_sent"].get_uint64().value(), 5000u);
 
     for (const auto m : {metric::connect, metric::tls, metric::upgrade, metric::established, metric::rtt}) {
