@@ -179,6 +179,7 @@ else:
     res["failed"] = d["totals"]["failed"]
     res["late_starts"] = d["totals"]["late_starts"]
     res["dropped"] = d["totals"]["dropped"]
+    res["unclean_closes"] = d["totals"].get("unclean_closes", 0)
 res["held"] = held
 res["rss_base_kb"] = base[2]
 res["rss_held_kb"] = held_row[2]

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <coroutine>
 #include <deque>
@@ -83,7 +84,6 @@ namespace {
 
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 constexpr std::int64_t late_start_ns = 1'000'000; // an arrival later than this is counted late
-constexpr std::int64_t close_bound_ns = 2'000'000'000;
 constexpr std::int64_t send_bound_ns = 5'000'000'000;
 // Handshakes in flight per reactor. Each holds about 60 KB (request/response buffers, the byte
 // pipe, the phase frames) until it is established, so "as fast as the engine goes" (--rate 0)
@@ -93,8 +93,10 @@ constexpr std::uint32_t max_opening = 256;
 // Close handshakes in flight per reactor. At the end of a run every held connection is due at
 // once; each close takes its frames, a decoder and buffers (about 1.7 KB) until the server's
 // answer, so 200,000 closing together would add ~0.35 GB at the very end. Those past this many
-// wait their turn (in act()'s frame, ~0.4 KB), against the deadline their close was due with,
-// so a server that never answers still ends the run within close_bound_ns.
+// wait their turn (in act()'s frame, ~0.4 KB). The server gets --close-timeout from our close
+// frame, not from when the close was due: a server that answers every close, only not all
+// 200,000 within 2 s of the end, closes cleanly; one that never answers costs --close-timeout
+// per max_closing connections of a reactor at the end of the run.
 constexpr std::uint32_t max_closing = 1024;
 
 // Per-reactor state; lives in run_shard's frame, used on the reactor's thread only.
@@ -111,6 +113,7 @@ struct shard {
     bool message_binary = false;
     std::int64_t ping_every = 0;                       // ns between pings, 0: none
     std::int64_t message_every = 0;                    // ns between messages, 0: none
+    std::int64_t close_bound_ns = 0;                   // --close-timeout: our close to theirs
     rt::scope* conns = nullptr;                        // where connections run (opening, then holding)
     std::uint32_t opening = 0;                         // handshakes in flight
     std::coroutine_handle<> slot_waiter{};             // the arrival loop, waiting for a handshake slot
@@ -377,11 +380,9 @@ rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st,
         co_await send_due(sh, conn, st);
     } else if (step == next_step::stop) {
         --sh->now.open;
-        // Waiting here rather than in hold() keeps hold()'s idle frame in its size class; the
-        // bound runs from when the close was due, not from when its turn came.
-        const rt::deadline until{rt::mono_now() + close_bound_ns};
+        // Waiting here rather than in hold() keeps hold()'s idle frame in its size class.
         co_await closing_slot{sh};
-        const bool clean = co_await conn->close(until);
+        const bool clean = co_await conn->close(rt::deadline{rt::mono_now() + sh->close_bound_ns});
         release_closing_slot(*sh);
         if (!st->dropped) {
             ++(clean ? sh->stats.counts.closed : sh->stats.counts.unclean_closes);
@@ -520,6 +521,7 @@ rt::task<void> run_shard(run_state* run, std::size_t index)
     sh.run = run;
     sh.idle_mode = run->opts->ping_interval_s <= 0 && run->opts->message_rate <= 0;
     choose_message(sh, run->specs.front());
+    sh.close_bound_ns = std::chrono::nanoseconds(run->specs.front().timeouts.close).count();
     http1::openssl_entropy entropy;
     std::unique_ptr<dns::client> dns;
     if (run->specs.front().url.kind == proto::host_kind::name) {

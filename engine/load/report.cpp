@@ -384,7 +384,8 @@ std::string summary_text(const run_report& r)
            (t.unclean_closes > 0 ? "  unclean closes " + std::to_string(t.unclean_closes) : "") + "\n";
     if (t.unclean_closes > 0) {
         out += "unclean      " + std::to_string(t.unclean_closes) +
-               " held to the end did not finish the close handshake: no close frame came back within 2 s, or "
+               " held to the end did not finish the close handshake: no close frame came back within "
+               "--close-timeout (2 s by default), or "
                "the connection failed while closing (RFC 6455 7.1.2)\n";
     }
     if (t.messages_sent + t.pings_sent > 0) {
