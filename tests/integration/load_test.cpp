@@ -218,17 +218,19 @@ TEST_F(load_lab, more_closes_than_one_reactor_runs_at_once_all_finish_cleanly)
 
 TEST_F(load_lab, a_server_that_never_answers_the_close_is_counted_unclean)
 {
-    // /blackhole reads and drops every frame, our close frame included: each close runs into its
-    // bound, and the run says so and exits 1.
-    auto r = load({url("/blackhole"), "-c", "20", "--duration", "500ms", "--hold"});
+    // /blackhole reads and drops every frame, our close frame included: each close runs into
+    // --close-timeout (shortened here), and the run says so and exits 1.
+    auto r =
+        load({url("/blackhole"), "-c", "20", "--duration", "500ms", "--hold", "--close-timeout", "300ms"});
     expect_counts_add_up(*r);
     EXPECT_EQ(r->total("succeeded"), 20U) << r->context();
     EXPECT_EQ(r->total("closed"), 0U) << r->context();
     EXPECT_EQ(r->total("unclean_closes"), 20U) << r->context();
     EXPECT_EQ(r->total("dropped"), 0U) << r->context();
     EXPECT_EQ(r->run.exit_code, 1) << r->context();
-    const auto text =
-        run_wsprobe({"load", url("/blackhole"), "-c", "3", "--duration", "300ms", "--hold"}, 20s);
+    const auto text = run_wsprobe(
+        {"load", url("/blackhole"), "-c", "3", "--duration", "300ms", "--hold", "--close-timeout", "300ms"},
+        20s);
     EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
     EXPECT_NE(text.out.find("unclean closes 3"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("did not finish the close handshake"), std::string::npos) << text.out;
@@ -240,7 +242,10 @@ TEST_F(load_lab, pings_during_hold_are_counted_and_timed)
     expect_counts_add_up(*r);
     EXPECT_EQ(r->total("closed"), 20U) << r->context();
     EXPECT_GE(r->total("pings_sent"), 20U * 5) << r->context();
-    EXPECT_EQ(r->total("pongs_received"), r->total("pings_sent")) << r->context();
+    // A ping sent less than a round trip before the end is answered during the close handshake,
+    // where its pong is not counted; every other ping's pong is.
+    EXPECT_LE(r->total("pongs_received"), r->total("pings_sent")) << r->context();
+    EXPECT_GE(r->total("pongs_received"), 20U * 4) << r->context();
     std::uint64_t rtt = 0;
     ASSERT_EQ(r->doc["latency_ms"]["rtt"]["count"].get(rtt), simdjson::SUCCESS);
     EXPECT_EQ(rtt, r->total("pongs_received"));
