@@ -414,7 +414,6 @@ int run_fleet(args_t args, bool serve)
                                std::string(l.error().describe()));
         }
         listener.emplace(std::move(*l));
-        print_listening(listener->local());
     }
     int out_fd = STDOUT_FILENO;
     if (s.opts.output != "-") {
@@ -429,6 +428,12 @@ int run_fleet(args_t args, bool serve)
     const sigset_t sigs = control_signals();
     sigset_t old_mask;
     ::pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
+    // Announced once SIGHUP/SIGTERM are handled and the output is open, and before the line
+    // writer may write results to the same stdout. The /probe modules go in with the runner's
+    // options, so the first request finds them; /-/ready says 503 until the checks are in.
+    if (listener) {
+        print_listening(listener->local());
+    }
     int code = exit_ok;
     {
         std::optional<fleet::line_writer> writer;
