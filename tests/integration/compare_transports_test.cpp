@@ -327,7 +327,8 @@ TEST(compare_transports, text_output_shows_both_columns_and_the_disagreement)
 
 TEST(compare_transports, nothing_listening_is_down_over_both_with_both_named)
 {
-    const std::string url = "ws://127.0.0.1:" + std::to_string(free_port()) + "/echo";
+    const refusing_port nobody;
+    const std::string url = "ws://127.0.0.1:" + std::to_string(nobody.port()) + "/echo";
     auto c = check({url, "--compare-transports"});
     ASSERT_TRUE(c->parsed) << c->context();
     EXPECT_EQ(c->status(), "down") << c->context();

@@ -31,9 +31,13 @@ lab_server* fleet_run::lab_ = nullptr;
 // fixed text; sealing through the CLI instead proves encrypt and run agree.
 constexpr const char* test_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+// Degraded thresholds far above anything a sanitizer build on a busy machine takes: these tests
+// count runs and state changes, and a slow run turning a check degraded would change them.
 std::string check_json(const std::string& id, const std::string& u, const std::string& extra = {})
 {
-    return R"({"id": ")" + id + R"(", "url": ")" + u + R"(", "interval": "1s")" + extra + "}";
+    return R"({"id": ")" + id + R"(", "url": ")" + u +
+           R"(", "interval": "1s", "thresholds": {"handshake_degraded": "60s", "rtt_degraded": "60s"})" +
+           extra + "}";
 }
 
 std::string config(const std::vector<std::string>& checks, const std::string& modules = "{}")

@@ -146,7 +146,8 @@ TEST_F(fleet_webhook, posts_each_state_change_as_json)
     const auto dir = scratch_dir("webhook_states");
     write_file(dir / "fleet.json",
                R"({"modules": {}, "checks": [{"id": "web", "url": ")" + lab_->url("/echo") +
-                   R"(", "interval": "1s", "labels": {"team": "edge"}},)"
+                   R"(", "interval": "1s", "labels": {"team": "edge"},)"
+                   R"( "thresholds": {"handshake_degraded": "60s", "rtt_degraded": "60s"}},)"
                    R"({"id": "broken", "url": ")" + lab_->url("/status/500") + R"(", "interval": "1s"}]})" "\n");
     child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "1", "--output",
                      (dir / "out.jsonl").string(), "--webhook", hook.url()});
@@ -169,14 +170,15 @@ TEST_F(fleet_webhook, posts_each_state_change_as_json)
     }
     EXPECT_EQ(to_by_check["web"], "up");
     EXPECT_EQ(to_by_check["broken"], "down");
-    // The same events went to --output too.
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(20s), 0);
+    // The same events went to --output too (read after the exit: the line writer has its own
+    // thread, so a line may reach the file after its webhook POST).
     std::size_t changes = 0;
     for (const auto& e : parse_events(read_file(dir / "out.jsonl"))) {
         changes += e.event == "state_change" ? 1 : 0;
     }
     EXPECT_EQ(changes, 2u);
-    p.signal(SIGTERM);
-    EXPECT_EQ(p.wait(20s), 0);
     EXPECT_NE(p.err().find("webhook: 2 delivered, 0 failed, 0 dropped, 0 retries"), std::string::npos) << p.err();
 }
 
@@ -185,7 +187,8 @@ TEST_F(fleet_webhook, retries_after_server_errors_until_accepted)
     hook_receiver hook({500, 500, 200});
     const auto dir = scratch_dir("webhook_retry");
     write_file(dir / "fleet.json", R"({"checks": [{"id": "web", "url": ")" + lab_->url("/echo") +
-                                       R"(", "interval": "1s"}]})" "\n");
+                                       R"(", "interval": "1s",)"
+                                       R"( "thresholds": {"handshake_degraded": "60s", "rtt_degraded": "60s"}}]})" "\n");
     child_process p({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "1", "--output",
                      (dir / "out.jsonl").string(), "--webhook", hook.url()});
     ASSERT_TRUE(hook.wait_for(3, 20s)) << p.err();

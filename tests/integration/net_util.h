@@ -1,5 +1,5 @@
 // Test support for servers started by integration tests (nginx, mosquitto, prometheus): a free
-// loopback TCP port to give them, and a bounded wait until they accept connections.
+// loopback TCP port to give them, a port that refuses, and a bounded wait until they accept.
 #pragma once
 
 #include <netinet/in.h>
@@ -24,6 +24,38 @@ inline std::uint16_t free_port()
     ::close(fd);
     return ntohs(a.sin_port);
 }
+
+// A loopback port that refuses connections for as long as this object lives: bound but never
+// listening, so the kernel answers every SYN with a reset, and no parallel test can take the
+// port (a port bound and released at once can be handed to the next bind(0) on the machine).
+class refusing_port {
+public:
+    refusing_port() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0))
+    {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+            port_ = ntohs(a.sin_port);
+        }
+    }
+    refusing_port(const refusing_port&) = delete;
+    refusing_port& operator=(const refusing_port&) = delete;
+    ~refusing_port()
+    {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    // 0 if no port could be bound.
+    [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
 
 // Polls until a TCP connect to 127.0.0.1:port succeeds, or the timeout passes.
 inline bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout)

@@ -151,7 +151,8 @@ TEST(prometheus_interop, scrapes_metrics_and_blackbox_style_probes)
     const auto dir = scratch_dir("prometheus");
     write_file(dir / "fleet.json",
                R"({"modules": {"echo": {"rtt": "echo", "timeouts": {"overall": "5s"}}}, "checks": [)"
-               R"({"id": "echo_up", "url": ")" + lab.url("/echo") + R"(", "interval": "1s", "rtt": "echo"},)"
+               R"({"id": "echo_up", "url": ")" + lab.url("/echo") + R"(", "interval": "1s", "rtt": "echo",)"
+               R"( "thresholds": {"handshake_degraded": "60s", "rtt_degraded": "60s"}},)"
                R"({"id": "status_down", "url": ")" + lab.url("/status/500") + R"(", "interval": "1s"}]})" "\n");
     child_process wsprobe({WSPROBE_BIN, "run", (dir / "fleet.json").string(), "--threads", "1", "--listen",
                            "127.0.0.1:0", "--output", (dir / "out.jsonl").string()});

@@ -284,6 +284,12 @@ TEST(lab_server_load, stops_with_connections_still_in_their_request_head)
     ASSERT_TRUE(partial.send("GET /slow-upgrade?ms=60000 HTTP/1.1\r\n"));
     client slow((*s)->local_addresses().front().port());
     ASSERT_TRUE(slow.send(upgrade_request("/slow-upgrade?ms=60000")));
+    // Stop only once all three were accepted: one still in the kernel's accept queue would be
+    // left there by the stop (the listener stays open) and time out instead of seeing EOF.
+    for (int i = 0; i < 1000 && (*s)->stats().accepted < 3; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ((*s)->stats().accepted, 3U);
     std::this_thread::sleep_for(50ms); // let the server reach its waits (only orders events)
     (*s)->stop();
     EXPECT_EQ((*s)->stats().active, 0U);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/fleet/webhook.h"
+#include "tests/integration/net_util.h"
 
 namespace {
 
@@ -96,15 +97,9 @@ TEST(webhook_sender, the_ssrf_policy_judges_the_receiver_address)
 TEST(webhook_sender, drops_beyond_the_queue_bound_and_counts_unreachable_receivers_as_failed)
 {
     // A loopback port with nobody listening: every attempt is refused.
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    ::close(fd);
-    const auto u = parse_webhook_url("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/h");
+    const wsp::test::refusing_port nobody;
+    ASSERT_NE(nobody.port(), 0);
+    const auto u = parse_webhook_url("http://127.0.0.1:" + std::to_string(nobody.port()) + "/h");
     ASSERT_TRUE(u);
     wsp::fleet::webhook_options o;
     o.max_pending = 1;

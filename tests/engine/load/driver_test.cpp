@@ -15,6 +15,7 @@
 #include "engine/load/driver.h"
 #include "engine/load/errc.h"
 #include "proto/url.h"
+#include "tests/integration/net_util.h"
 #include "tests/integration/process.h"
 
 namespace wsp::load {
@@ -57,20 +58,6 @@ void expect_counts_add_up(const run_report& r)
         drops += n;
     }
     EXPECT_EQ(c.dropped, drops);
-}
-
-// A port on 127.0.0.1 nobody listens on (bound, then released).
-std::uint16_t closed_port()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
 }
 
 TEST(ArrivalSchedule, ConstantRateSpacesArrivalsEvenly)
@@ -149,7 +136,9 @@ TEST(RunLoad, RefusesConfigurationItCannotMeet)
 
 TEST(RunLoad, RefusedConnectionsAreCountedAsTcpFailures)
 {
-    auto o = options_for("ws://127.0.0.1:" + std::to_string(closed_port()) + "/");
+    const wsp::test::refusing_port nobody;
+    ASSERT_NE(nobody.port(), 0);
+    auto o = options_for("ws://127.0.0.1:" + std::to_string(nobody.port()) + "/");
     o.connections = 30;
     o.rate = 0;
     o.duration_s = 0.5;
