@@ -1,10 +1,7 @@
 // engine/fleet/runner and probe_modules: checks placed on reactors run once with --once, results
 // and first state changes reach the writer, SSRF refusals are counted; re-installing an unchanged
 // set keeps each check's state; /probe modules come from the `modules` object.
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,12 +14,25 @@
 #include "engine/fleet/runner.h"
 #include "engine/runtime/socket.h"
 #include "tests/engine/fleet/config_support.h"
+#include "tests/integration/fleet_support.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using wsp::fleet::check_ptr;
 using wsp::fleet::prepared_check;
+
+// Runner options with small rings, for tests.
+wsp::fleet::runner_options small_options(unsigned threads)
+{
+    wsp::fleet::runner_options o;
+    o.threads = threads;
+    o.reactor.sq_entries = 64;
+    o.reactor.buffer_count = 64;
+    o.reactor.fd_table_size = 256;
+    o.shutdown_grace = 1s;
+    return o;
+}
 
 // Checks that the SSRF guard refuses on the literal address: they finish without any network.
 std::vector<check_ptr> blocked_checks(int n, const std::string& interval = "1s")
@@ -82,14 +92,9 @@ protected:
     }
     std::unique_ptr<wsp::fleet::fleet_runner> start(wsp::fleet::line_writer& w, bool once)
     {
-        wsp::fleet::runner_options o;
-        o.threads = 2;
+        wsp::fleet::runner_options o = small_options(2);
         o.once = once;
         o.output = &w;
-        o.reactor.sq_entries = 64;
-        o.reactor.buffer_count = 64;
-        o.reactor.fd_table_size = 256;
-        o.shutdown_grace = 1s;
         std::string why;
         auto r = wsp::fleet::fleet_runner::start(o, &why);
         if (!r) {
@@ -126,15 +131,10 @@ TEST_F(fleet_runner_test, once_runs_every_check_and_reports_results_changes_and_
 TEST_F(fleet_runner_test, without_the_guard_nothing_is_refused)
 {
     wsp::fleet::line_writer w(fd_, 1000);
-    wsp::fleet::runner_options o;
-    o.threads = 1;
+    wsp::fleet::runner_options o = small_options(1);
     o.once = true;
     o.output = &w;
     o.ssrf_guard = false;
-    o.reactor.sq_entries = 64;
-    o.reactor.buffer_count = 64;
-    o.reactor.fd_table_size = 256;
-    o.shutdown_grace = 1s;
     auto r = wsp::fleet::fleet_runner::start(o);
     if (!r) {
         GTEST_SKIP() << "io_uring unavailable";
@@ -208,29 +208,6 @@ TEST(probe_modules, every_module_becomes_a_template_and_default_exists)
     EXPECT_FALSE(wsp::fleet::parse_probe_modules("{not json", ctx));
 }
 
-// One GET to 127.0.0.1:port; the whole answer (the server closes after it).
-std::string get(std::uint16_t port, const std::string& target)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-        (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-        char buf[8192];
-        for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-    }
-    ::close(fd);
-    return out;
-}
-
 TEST(fleet_runner_http, probe_modules_given_at_start_answer_the_first_request)
 {
     // `wsprobe serve` prints its address before the runner starts; a scraper that connects at
@@ -242,24 +219,21 @@ TEST(fleet_runner_http, probe_modules_given_at_start_answer_the_first_request)
     auto only = std::make_shared<prepared_check>();
     only->check.spec.rtt = wsp::proto::rtt_mode::echo;
     mods->emplace("only", only);
-    wsp::fleet::runner_options o;
-    o.threads = 1;
+    wsp::fleet::runner_options o = small_options(1);
     o.http = &*l;
     o.modules = mods;
-    o.reactor.sq_entries = 64;
-    o.reactor.buffer_count = 64;
-    o.reactor.fd_table_size = 256;
-    o.shutdown_grace = 1s;
     auto r = wsp::fleet::fleet_runner::start(o);
     if (!r) {
         GTEST_SKIP() << "io_uring unavailable";
     }
     const std::uint16_t port = l->local().port();
     // The guard refuses the metadata address, so the module ran: probe_success 0, not a 400.
-    const std::string known = get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=only");
+    const std::string known =
+        wsp::test::http_get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=only");
     EXPECT_EQ(known.rfind("HTTP/1.1 200", 0), 0u) << known;
     EXPECT_NE(known.find("\nprobe_success 0\n"), std::string::npos) << known;
-    const std::string unknown = get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=other");
+    const std::string unknown =
+        wsp::test::http_get(port, "/probe?target=ws%3A%2F%2F169.254.169.254%2F&module=other");
     EXPECT_EQ(unknown.rfind("HTTP/1.1 400", 0), 0u) << unknown;
     EXPECT_NE(unknown.find("Unknown module \"other\""), std::string::npos) << unknown;
     (*r)->stop();
