@@ -1,49 +1,21 @@
 #include "proto/render.h"
 
 #include "proto/json_writer.h"
+#include "proto/text_style.h"
 #include "proto/verdict.h"
 
 namespace wsp::proto {
 namespace {
 
-constexpr std::string_view green = "\x1b[32m";
-constexpr std::string_view yellow = "\x1b[33m";
-constexpr std::string_view red = "\x1b[31m";
-constexpr std::string_view reset = "\x1b[0m";
-
-std::string_view status_color(check_status s)
-{
-    switch (s) {
-    case check_status::up: return green;
-    case check_status::degraded: return yellow;
-    case check_status::down: return red;
-    }
-    return red;
-}
-
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'a' && c <= 'z') {
-            c = static_cast<char>(c - 32);
-        }
-    }
-    return out;
-}
-
-void pad(std::string& out, std::string_view s, std::size_t width)
-{
-    out += s;
-    for (std::size_t i = s.size(); i < width; ++i) {
-        out += ' ';
-    }
-}
+using text::pad;
+using text::red;
+using text::reset;
 
 std::string phase_detail(const check_result& r, phase p)
 {
     switch (p) {
-    case phase::tcp: return r.peer_address.empty() ? "" : "connected to " + r.peer_address;
+    case phase::tcp:
+        return r.peer_address.empty() ? "" : "connected to " + r.peer_address;
     case phase::tls: {
         if (!r.tls) {
             return "";
@@ -55,7 +27,8 @@ std::string phase_detail(const check_result& r, phase p)
         if (r.tls->resumed) {
             s += ", resumed";
         }
-        s += ", certificate expires " + r.tls->chain_not_after + " (" + std::to_string(r.tls->days_left) + " days)";
+        s += ", certificate expires " + r.tls->chain_not_after + " (" + std::to_string(r.tls->days_left) +
+             " days)";
         return s;
     }
     case phase::upgrade: {
@@ -85,7 +58,8 @@ std::string phase_detail(const check_result& r, phase p)
         s += r.close.clean ? ", clean" : ", not clean";
         return s;
     }
-    default: return "";
+    default:
+        return "";
     }
 }
 
@@ -105,8 +79,9 @@ std::string render_text(const check_result& r, text_style style)
         }
         out += "  ";
         pad(out, to_string(p), 10);
-        const std::string detail = failed ? (style.color ? std::string(red) + "FAILED" + std::string(reset) : "FAILED")
-                                          : phase_detail(r, p);
+        const std::string detail =
+            failed ? (style.color ? std::string(red) + "FAILED" + std::string(reset) : "FAILED")
+                   : phase_detail(r, p);
         if (detail.empty()) {
             out += r.phase_ns[i] ? format_ms(*r.phase_ns[i]) : "-";
         } else {
@@ -115,10 +90,7 @@ std::string render_text(const check_result& r, text_style style)
         }
         out += '\n';
     }
-    const std::string_view color = style.color ? status_color(r.status) : "";
-    out += color;
-    out += upper(to_string(r.status));
-    out += style.color ? reset : "";
+    out += text::status_word(r.status, style.color);
     if (r.status == check_status::down) {
         out += " at ";
         out += r.failed_phase ? to_string(*r.failed_phase) : "check";

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proto/json_writer.h"
+#include "proto/text_style.h"
 #include "proto/verdict.h"
 
 namespace wsp::proto {
@@ -19,19 +20,7 @@ struct row {
     std::string h2;
 };
 
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
-    return out;
-}
-
-void pad(std::string& out, std::string_view s, std::size_t width)
-{
-    out += s;
-    out.append(width > s.size() ? width - s.size() : 0, ' ');
-}
+using text::pad;
 
 std::string phase_cell(const check_result& r, phase p)
 {
@@ -91,14 +80,8 @@ std::vector<row> table(const compare_result& r)
 
 std::string verdict_line(const compare_result& r, text_style style)
 {
-    static constexpr std::array<std::string_view, 3> colors = {"\x1b[32m", "\x1b[33m", "\x1b[31m"};
     const check_result& c = r.combined;
-    std::string out;
-    if (style.color) {
-        out += colors[static_cast<std::size_t>(c.status)];
-    }
-    out += upper(to_string(c.status));
-    out += style.color ? "\x1b[0m" : "";
+    std::string out = text::status_word(c.status, style.color);
     if (c.status == check_status::down) {
         out += " at " + std::string(c.failed_phase ? to_string(*c.failed_phase) : "check") + ": " +
                c.sentence + " [" + c.code + "]";
