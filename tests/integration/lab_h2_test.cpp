@@ -285,6 +285,81 @@ TEST_F(lab_h2, http1_is_unchanged_on_every_listener_of_the_same_lab)
     EXPECT_EQ(field(*valid, "negotiated", "fallback_reason"), "ALPN selected http/1.1") << valid->context();
 }
 
+// The stream ids of a --h2-streams run, in the order asked; -1 for a null id.
+std::vector<std::int64_t> stream_ids(const check_json& c)
+{
+    std::vector<std::int64_t> out;
+    simdjson::dom::array streams;
+    if (c.doc["streams"].get(streams) != simdjson::SUCCESS) {
+        return out;
+    }
+    for (auto s : streams) {
+        std::int64_t id = 0;
+        out.push_back(s["stream_id"].get(id) == simdjson::SUCCESS ? id : -1);
+    }
+    return out;
+}
+
+TEST_F(lab_h2, h2_streams_share_one_connection_and_each_is_validated)
+{
+    // Five probes on one h2c connection: the client's stream ids 1, 3, ... 9 (RFC 9113 §5.1.1:
+    // odd, increasing on one connection; five connections would each have used stream 1).
+    auto c = check({on_->ws("/echo"), "--h2-streams", "5", "--rtt", "echo", "--payload", "per stream"});
+    ASSERT_TRUE(c->parsed) << c->context();
+    EXPECT_EQ(c->status(), "up") << c->context();
+    EXPECT_EQ(c->run.exit_code, 0) << c->context();
+    EXPECT_EQ(uint64_t(c->doc["streams_requested"]), 5u) << c->context();
+    EXPECT_EQ(uint64_t(c->doc["streams_up"]), 5u) << c->context();
+    EXPECT_EQ(stream_ids(*c), (std::vector<std::int64_t>{1, 3, 5, 7, 9})) << c->context();
+    for (auto s : c->doc["streams"].get_array()) {
+        EXPECT_EQ(std::string_view(s["result"]["negotiated"]["http_version"]), "h2") << c->context();
+        EXPECT_EQ(int64_t(s["result"]["negotiated"]["status"]), 200) << c->context();
+        EXPECT_FALSE(s["result"]["phases_ms"]["rtt"].is_null()) << c->context();
+        EXPECT_EQ(int64_t(s["result"]["close"]["code"]), 1000) << c->context();
+    }
+
+    // Over TLS (ALPN h2 on the lab's h2 listener), printed for people: a row per stream.
+    const auto t =
+        run_wsprobe({"check", on_->wss("h2", "/echo"), "--ca", on_->ca(), "--h2-streams", "3"}, 20s);
+    EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
+    EXPECT_EQ(t.out.rfind("wsprobe check --h2-streams 3 wss://", 0), 0u) << t.out;
+    EXPECT_NE(t.out.find("ALPN h2"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("\nUP: 3 of 3 streams up on one HTTP/2 connection in "), std::string::npos) << t.out;
+}
+
+TEST_F(lab_h2, h2_streams_reset_by_the_server_are_each_down)
+{
+    auto c = check({on_->ws("/h2/reset?code=8"), "--h2-streams", "3"});
+    ASSERT_TRUE(c->parsed) << c->context();
+    EXPECT_EQ(c->status(), "down") << c->context();
+    EXPECT_EQ(c->phase(), "upgrade") << c->context();
+    EXPECT_EQ(c->code(), "stream_reset") << c->context();
+    EXPECT_NE(c->message().find("CANCEL (0x8)"), std::string::npos) << c->message();
+    EXPECT_EQ(int64_t(c->doc["failed_stream"]), 1) << c->context();
+    EXPECT_EQ(uint64_t(c->doc["streams_down"]), 3u) << c->context();
+    EXPECT_EQ(stream_ids(*c), (std::vector<std::int64_t>{1, 3, 5})) << c->context();
+    EXPECT_EQ(c->run.exit_code, 2) << c->context();
+    const auto t = run_wsprobe({"check", on_->ws("/h2/reset?code=8"), "--h2-streams", "3"}, 20s);
+    EXPECT_NE(t.out.find("\n  streams 1, 3, 5: "), std::string::npos)
+        << "one sentence for the three: " << t.out;
+}
+
+TEST_F(lab_h2, h2_streams_without_the_setting_open_no_stream)
+{
+    // No ENABLE_CONNECT_PROTOCOL: the connection cannot carry any of them, and there is no
+    // HTTP/1.1 fallback in a multiplexed run.
+    auto c = check({off_->ws("/echo"), "--h2-streams", "4"});
+    ASSERT_TRUE(c->parsed) << c->context();
+    EXPECT_EQ(c->status(), "down") << c->context();
+    EXPECT_EQ(c->phase(), "upgrade") << c->context();
+    EXPECT_NE(c->message().find("ENABLE_CONNECT_PROTOCOL"), std::string::npos) << c->message();
+    EXPECT_TRUE(c->doc["failed_stream"].is_null()) << c->context();
+    EXPECT_EQ(stream_ids(*c), (std::vector<std::int64_t>{-1, -1, -1, -1})) << c->context();
+    EXPECT_EQ(c->run.exit_code, 2) << c->context();
+    const auto t = run_wsprobe({"check", off_->ws("/echo"), "--h2-streams", "4"}, 20s);
+    EXPECT_NE(t.out.find("(no stream was opened)\n"), std::string::npos) << t.out;
+}
+
 TEST(lab_h2_cli, list_and_help_name_the_h2_scenarios_and_the_flag)
 {
     child_process list({WSPROBE_LAB_BIN, "--list"});

@@ -95,8 +95,8 @@ TEST(check_options, bearer_from_env_and_file_is_secret)
 
 TEST(check_options, durations_and_thresholds)
 {
-    auto o = parse({"ws://h/", "--rtt", "echo", "--rtt-timeout", "2s", "--rtt-degraded=50ms", "--upgrade-timeout",
-                    "1500", "--connect-degraded", "1.5s", "--retries", "2"});
+    auto o = parse({"ws://h/", "--rtt", "echo", "--rtt-timeout", "2s", "--rtt-degraded=50ms",
+                    "--upgrade-timeout", "1500", "--connect-degraded", "1.5s", "--retries", "2"});
     ASSERT_TRUE(o) << o.error();
     EXPECT_EQ(o->spec.rtt, wsp::proto::rtt_mode::echo);
     EXPECT_EQ(o->spec.timeouts.rtt, millis{2000});
@@ -239,6 +239,45 @@ TEST(check_options, compare_transports_refuses_http2_modes_that_leave_nothing_to
         {{"wss://h/", "--compare-transports", "--http2", "prefer"}, "prefer could fall back to HTTP/1.1"},
         {{"ws://h/", "--compare-transports", "--http2", "require"}, "needs a wss:// URL"},
         {{"wss://h/", "--compare-transports", "--http2", "prior-knowledge"}, "for ws:// URLs"},
+    };
+    for (const auto& c : cases) {
+        auto o = parse(c.args);
+        ASSERT_FALSE(o) << c.words;
+        EXPECT_NE(o.error().find(c.words), std::string::npos) << o.error();
+    }
+}
+
+TEST(check_options, h2_streams_counts_and_picks_http2_without_fallback)
+{
+    using wsp::proto::http2_mode;
+    EXPECT_EQ(parse({"ws://h/"})->h2_streams, 0u);
+    auto plain = parse({"ws://h/", "--h2-streams", "5"});
+    ASSERT_TRUE(plain) << plain.error();
+    EXPECT_EQ(plain->h2_streams, 5u);
+    EXPECT_EQ(plain->spec.http2, http2_mode::prior_knowledge);
+    auto secure = parse({"wss://h/", "--h2-streams=100", "--http2", "require"});
+    ASSERT_TRUE(secure) << secure.error();
+    EXPECT_EQ(secure->h2_streams, 100u);
+    EXPECT_EQ(secure->spec.http2, http2_mode::require);
+    EXPECT_TRUE(secure->spec.tls.offer_h2);
+    EXPECT_NE(check_usage().find("--h2-streams N"), std::string_view::npos);
+
+    struct bad {
+        std::vector<std::string_view> args;
+        const char* words;
+    };
+    const std::vector<bad> cases = {
+        {{"ws://h/", "--h2-streams", "1"}, "'1' is not a number from 2 to 100"},
+        {{"ws://h/", "--h2-streams", "101"}, "'101' is not a number from 2 to 100"},
+        {{"ws://h/", "--h2-streams", "five"}, "'five' is not a number from 2 to 100"},
+        {{"ws://h/", "--h2-streams", "-3"}, "is not a number from 2 to 100"},
+        {{"ws://h/", "--h2-streams"}, "--h2-streams"},
+        {{"wss://h/", "--h2-streams", "3", "--http2", "prefer"},
+         "needs HTTP/2 without fallback: --http2 prefer"},
+        {{"ws://h/", "--http2", "off", "--h2-streams", "3"}, "needs HTTP/2 without fallback: --http2 off"},
+        {{"ws://h/", "--h2-streams", "3", "--compare-transports"}, "do not combine"},
+        {{"ws://h/", "--h2-streams", "3", "--retries", "2"}, "--retries does not apply to --h2-streams"},
+        {{"ws://h/", "--h2-streams", "3", "--http2", "require"}, "needs a wss:// URL"},
     };
     for (const auto& c : cases) {
         auto o = parse(c.args);

@@ -289,6 +289,7 @@ TEST(LoadOptions, RefusesEachBadValueWithItsSentence)
         {{"--slo-step", "2s", "ws://h/"}, "option --slo-step needs --slo"},
         {{"--quiet", "--progress", "ws://h/"}, "options --quiet and --progress contradict each other"},
         {{"--compare-transports", "ws://h/"}, "option --compare-transports is for wsprobe check, not load"},
+        {{"ws://h/", "--h2-streams", "4"}, "option --h2-streams is for wsprobe check, not load"},
         {{"--preset-messages", "ws://h/"}, "option --preset-messages needs --app NAME"},
         {{"--bogus", "ws://h/"}, "unknown option '--bogus' (see wsprobe load --help)"},
         {{"-c", "5"}, "missing URL"},

@@ -57,6 +57,10 @@ tl::expected<proto::header_field, std::string> parse_header(std::string_view tex
     return h;
 }
 
+// --h2-streams: a browser rarely opens more WebSockets to one origin; servers commonly allow 100
+// concurrent streams (RFC 9113 §6.5.2 recommends no fewer).
+constexpr unsigned max_h2_streams = 100;
+
 std::optional<unsigned> parse_unsigned(std::string_view s, unsigned max)
 {
     unsigned v = 0;
@@ -263,7 +267,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             } else if (*v == "app") {
                 spec.rtt = proto::rtt_mode::app;
             } else {
-                return error_t("option --rtt: '" + std::string(*v) + "' is not one of none, echo, any, ping, app");
+                return error_t("option --rtt: '" + std::string(*v) +
+                               "' is not one of none, echo, any, ping, app");
             }
             rtt_given = true;
         } else if (a == "--http2") {
@@ -286,6 +291,17 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             }
         } else if (a == "--compare-transports") {
             o.compare_transports = true;
+        } else if (a == "--h2-streams") {
+            auto v = rd.value();
+            if (!v) {
+                return error_t(v.error());
+            }
+            auto n = parse_unsigned(*v, max_h2_streams);
+            if (!n || *n < 2) {
+                return error_t("option --h2-streams: '" + std::string(*v) + "' is not a number from 2 to " +
+                               std::to_string(max_h2_streams));
+            }
+            o.h2_streams = static_cast<std::uint32_t>(*n);
         } else if (a == "--payload") {
             auto v = rd.value();
             if (!v) {
@@ -333,7 +349,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             }
             auto n = parse_unsigned(*v, 1u << 30);
             if (!n || *n == 0) {
-                return error_t("option --max-message: '" + std::string(*v) + "' is not a size in bytes (1 to 2^30)");
+                return error_t("option --max-message: '" + std::string(*v) +
+                               "' is not a size in bytes (1 to 2^30)");
             }
             spec.max_message_size = *n;
         } else if (a == "--ca" || a == "--cert" || a == "--key") {
@@ -341,7 +358,9 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             if (!v) {
                 return error_t(v.error());
             }
-            (a == "--ca" ? spec.tls.ca_file : a == "--cert" ? spec.tls.cert_file : spec.tls.key_file) = std::string(*v);
+            (a == "--ca"     ? spec.tls.ca_file
+             : a == "--cert" ? spec.tls.cert_file
+                             : spec.tls.key_file) = std::string(*v);
         } else if (a == "-k" || a == "--insecure") {
             spec.tls.insecure = true;
         } else if (a == "--tls-min") {
@@ -360,7 +379,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             }
             auto n = parse_unsigned(*v, 3650);
             if (!n) {
-                return error_t("option --cert-warn-days: '" + std::string(*v) + "' is not a number of days (0 to 3650)");
+                return error_t("option --cert-warn-days: '" + std::string(*v) +
+                               "' is not a number of days (0 to 3650)");
             }
             spec.tls.cert_warn_days = *n;
         } else if (a == "--tls-resume") {
@@ -377,7 +397,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                     names += names.empty() ? "" : ", ";
                     names += known.name;
                 }
-                return error_t("option --app: unknown preset '" + std::string(*v) + "' (known: " + names + ")");
+                return error_t("option --app: unknown preset '" + std::string(*v) + "' (known: " + names +
+                               ")");
             }
             app_opts().preset = p;
         } else if (a == "--realm" || a == "--topic" || a == "--client-id" || a == "--username" ||
@@ -387,10 +408,11 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
                 return error_t(v.error());
             }
             auto& ao = app_opts().options;
-            (a == "--realm" ? ao.realm : a == "--topic" ? ao.topic : a == "--client-id" ? ao.client_id
-                                                         : a == "--username"            ? ao.username
-                                                                                        : ao.init_payload_json) =
-                std::string(*v);
+            (a == "--realm"       ? ao.realm
+             : a == "--topic"     ? ao.topic
+             : a == "--client-id" ? ao.client_id
+             : a == "--username"  ? ao.username
+                                  : ao.init_payload_json) = std::string(*v);
         } else if (a == "--password-env" || a == "--password-file") {
             auto v = rd.value();
             if (!v) {
@@ -399,7 +421,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             if (a == "--password-env") {
                 auto e = env.getenv(std::string(*v));
                 if (!e) {
-                    return error_t("option --password-env: environment variable " + std::string(*v) + " is not set");
+                    return error_t("option --password-env: environment variable " + std::string(*v) +
+                                   " is not set");
                 }
                 app_opts().options.password = *e;
             } else {
@@ -425,7 +448,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             }
             auto n = parse_unsigned(*v, 65535);
             if (!n) {
-                return error_t("option --keep-alive: '" + std::string(*v) + "' is not a number of seconds (0 to 65535)");
+                return error_t("option --keep-alive: '" + std::string(*v) +
+                               "' is not a number of seconds (0 to 65535)");
             }
             app_opts().options.keep_alive = static_cast<std::uint16_t>(*n);
         } else if (a == "--send") {
@@ -516,18 +540,19 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
         return error_t(proto::describe_url_error(url.error(), *url_text));
     }
     spec.url = std::move(*url);
-    if (spec.expect_subprotocol &&
-        std::find(spec.subprotocols.begin(), spec.subprotocols.end(), *spec.expect_subprotocol) ==
-            spec.subprotocols.end()) {
+    if (spec.expect_subprotocol && std::find(spec.subprotocols.begin(), spec.subprotocols.end(),
+                                             *spec.expect_subprotocol) == spec.subprotocols.end()) {
         spec.subprotocols.push_back(*spec.expect_subprotocol);
     }
     if (spec.app) {
         if (spec.app->preset == nullptr) {
-            return error_t("--realm, --topic, --client-id, --username, --password-* and --mqtt-version need --app NAME");
+            return error_t(
+                "--realm, --topic, --client-id, --username, --password-* and --mqtt-version need --app NAME");
         }
         const auto sub = spec.app->preset->subprotocol;
         if (!sub.empty()) {
-            if (std::find(spec.subprotocols.begin(), spec.subprotocols.end(), sub) == spec.subprotocols.end()) {
+            if (std::find(spec.subprotocols.begin(), spec.subprotocols.end(), sub) ==
+                spec.subprotocols.end()) {
                 spec.subprotocols.emplace(spec.subprotocols.begin(), sub);
             }
             if (!spec.expect_subprotocol) {
@@ -539,7 +564,8 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
         }
         // Validate the options now, so a bad --realm is a usage error, not a down result.
         if (auto made = spec.app->preset->make(spec.app->options); !made) {
-            return error_t("option --app " + std::string(spec.app->preset->name) + ": " + made.error().sentence);
+            return error_t("option --app " + std::string(spec.app->preset->name) + ": " +
+                           made.error().sentence);
         }
     }
     // The compare's second run must be HTTP/2 or down; prefer could quietly fall back to HTTP/1.1.
@@ -554,9 +580,32 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
     if (o.compare_transports && spec.http2 == proto::http2_mode::off) {
         spec.http2 = spec.url.secure ? proto::http2_mode::require : proto::http2_mode::prior_knowledge;
     }
+    if (o.h2_streams > 0) {
+        if (o.compare_transports) {
+            return error_t(
+                "options --h2-streams and --compare-transports do not combine (one checks many streams "
+                "on one HTTP/2 connection, the other HTTP/1.1 against HTTP/2)");
+        }
+        // Every stream shares the connection: no HTTP/1.1 fallback, and a retry would be a new
+        // connection with all its streams.
+        if (http2_given &&
+            (spec.http2 == proto::http2_mode::off || spec.http2 == proto::http2_mode::prefer)) {
+            return error_t(std::string("option --h2-streams needs HTTP/2 without fallback: --http2 ") +
+                           (spec.http2 == proto::http2_mode::off ? "off" : "prefer") +
+                           " (give no --http2, or require on wss://, prior-knowledge on ws://)");
+        }
+        if (spec.retries > 0) {
+            return error_t(
+                "option --retries does not apply to --h2-streams (the streams share one connection)");
+        }
+        if (spec.http2 == proto::http2_mode::off) {
+            spec.http2 = spec.url.secure ? proto::http2_mode::require : proto::http2_mode::prior_knowledge;
+        }
+    }
     // RFC 8441 over TLS needs ALPN "h2" (RFC 9113 §3.2); h2c by prior knowledge is for ws:// only.
     if (spec.http2 == proto::http2_mode::require && !spec.url.secure) {
-        return error_t("option --http2 require needs a wss:// URL (use --http2 prior-knowledge for h2c on ws://)");
+        return error_t(
+            "option --http2 require needs a wss:// URL (use --http2 prior-knowledge for h2c on ws://)");
     }
     if (spec.http2 == proto::http2_mode::prior_knowledge && spec.url.secure) {
         return error_t("option --http2 prior-knowledge is for ws:// URLs (wss:// negotiates h2 with ALPN)");
@@ -605,6 +654,10 @@ TLS (wss://):
   --compare-transports         run the check over HTTP/1.1 and over HTTP/2 (require on wss://,
                                prior-knowledge on ws://) at once and show both; down when exactly
                                one of them works (transports_disagree)
+  --h2-streams N               run N probes (2 to 100) as N extended CONNECT streams on one
+                               HTTP/2 connection, as browsers share one among an origin's
+                               WebSockets (HTTP/2 as for --compare-transports; no fallback,
+                               no retries); down when any stream is, with a row per stream
 
 App protocols:
   --app NAME                   speak NAME after the 101 and time its init as phase app_init:

@@ -25,6 +25,10 @@ struct check_options {
     // --compare-transports: run spec over HTTP/1.1 and over HTTP/2 side by side (spec.http2 is
     // then the h2 run's mode: require on wss://, prior_knowledge on ws://).
     bool compare_transports = false;
+    // --h2-streams N (2 to 100): N probes as N extended CONNECT streams on one HTTP/2 connection,
+    // as a browser shares one connection among an origin's WebSockets; 0 when not given.
+    // spec.http2 is then require (wss://) or prior_knowledge (ws://).
+    std::uint32_t h2_streams = 0;
 };
 
 // Looks up environment variables and reads files; injected so tests need neither.
@@ -35,8 +39,8 @@ struct environment {
 };
 
 // Parses the arguments after `check`. The error is a sentence naming the bad flag or value.
-[[nodiscard]] tl::expected<check_options, std::string> parse_check_options(std::span<const std::string_view> args,
-                                                                         const environment& env);
+[[nodiscard]] tl::expected<check_options, std::string>
+parse_check_options(std::span<const std::string_view> args, const environment& env);
 
 // Parses "250", "250ms", "2s", "1.5s" into milliseconds.
 [[nodiscard]] std::optional<proto::millis> parse_duration(std::string_view text);

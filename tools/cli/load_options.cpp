@@ -403,8 +403,8 @@ tl::expected<load_cli, std::string> parse_load_options(std::span<const std::stri
                 return error_t(r.error());
             }
             c.report = std::string(v);
-        } else if (a == "--compare-transports") {
-            return error_t("option --compare-transports is for wsprobe check, not load");
+        } else if (a == "--compare-transports" || a == "--h2-streams") {
+            return error_t("option " + std::string(a) + " is for wsprobe check, not load");
         } else {
             check_args.push_back(args[i]);
         }

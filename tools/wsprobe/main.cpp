@@ -12,10 +12,12 @@
 #include "engine/dns/client.h"
 #include "engine/probe/check.h"
 #include "engine/probe/compare.h"
+#include "engine/probe/h2_mux.h"
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/self_check.h"
 #include "proto/render.h"
 #include "proto/render_compare.h"
+#include "proto/render_streams.h"
 #include "tools/cli/check_options.h"
 #include "tools/cli/tls_context.h"
 #include "tools/wsprobe/fleet_command.h"
@@ -47,8 +49,8 @@ int fail_usage(const std::string& message)
     return exit_usage;
 }
 
-wsp::rt::task<wsp::proto::check_result> check_and_close(wsp::probe::probe_env env, const wsp::proto::check_spec* spec,
-                                                        wsp::dns::client* dns)
+wsp::rt::task<wsp::proto::check_result>
+check_and_close(wsp::probe::probe_env env, const wsp::proto::check_spec* spec, wsp::dns::client* dns)
 {
     auto result = co_await wsp::probe::run_check(env, spec);
     if (dns != nullptr) {
@@ -60,9 +62,12 @@ wsp::rt::task<wsp::proto::check_result> check_and_close(wsp::probe::probe_env en
 int exit_for(wsp::proto::check_status s)
 {
     switch (s) {
-    case wsp::proto::check_status::up: return exit_up;
-    case wsp::proto::check_status::degraded: return exit_degraded;
-    case wsp::proto::check_status::down: return exit_down;
+    case wsp::proto::check_status::up:
+        return exit_up;
+    case wsp::proto::check_status::degraded:
+        return exit_degraded;
+    case wsp::proto::check_status::down:
+        return exit_down;
     }
     return exit_down;
 }
@@ -110,6 +115,39 @@ int run_compare_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
     return exit_for(result.combined.status);
 }
 
+wsp::rt::task<wsp::probe::mux_outcome> streams_and_close(wsp::probe::probe_env env,
+                                                         const wsp::proto::check_spec* spec,
+                                                         std::size_t count, wsp::dns::client* dns)
+{
+    auto outcome = co_await wsp::probe::run_multiplexed(env, spec, count);
+    if (dns != nullptr) {
+        co_await dns->close();
+    }
+    co_return outcome;
+}
+
+// --h2-streams N: N probes as extended CONNECT streams on one HTTP/2 connection.
+int run_streams_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
+                        const wsp::cli::check_options& opts, bool color)
+{
+    const auto outcome =
+        wsp::rt::sync_wait(reactor, streams_and_close(env, &opts.spec, opts.h2_streams, env.dns));
+    if (opts.verbose) {
+        std::FILE* to = opts.json ? stderr : stdout;
+        for (std::size_t i = 0; i < outcome.results.size(); ++i) {
+            if (!outcome.results[i].transcript.empty()) {
+                std::fprintf(to, "# stream %d\n%s\n", static_cast<int>(outcome.stream_ids[i]),
+                             outcome.results[i].transcript.c_str());
+            }
+        }
+    }
+    const std::string out =
+        opts.json ? wsp::proto::render_streams_json(outcome.results, outcome.stream_ids)
+                  : wsp::proto::render_streams_text(outcome.results, outcome.stream_ids, {color});
+    std::fputs(out.c_str(), stdout);
+    return exit_for(wsp::proto::summarize_streams(outcome.results).status);
+}
+
 int run_check_command(std::span<const std::string_view> args)
 {
     auto opts = wsp::cli::parse_check_options(args, wsp::cli::environment::system());
@@ -127,7 +165,8 @@ int run_check_command(std::span<const std::string_view> args)
     cfg.fd_table_size = 64;
     auto reactor = wsp::rt::reactor::create(cfg, &why);
     if (!reactor) {
-        return fail_usage("cannot start the io_uring runtime: " + (why.empty() ? std::string(reactor.error().describe()) : why));
+        return fail_usage("cannot start the io_uring runtime: " +
+                          (why.empty() ? std::string(reactor.error().describe()) : why));
     }
     wsp::dns::resolver_options dns_opts;
     dns_opts.lookup_timeout_ns = static_cast<std::int64_t>(opts->spec.timeouts.dns.count()) * 1'000'000;
@@ -145,12 +184,17 @@ int run_check_command(std::span<const std::string_view> args)
         tls_ctx.emplace(std::move(*ctx));
     }
     wsp::http1::openssl_entropy entropy;
-    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, opts->verbose,
-                              tls_ctx ? &*tls_ctx : nullptr, &tls_cache, {}};
+    wsp::probe::probe_env env{
+        reactor->get(), dns->get(), &entropy, opts->verbose, tls_ctx ? &*tls_ctx : nullptr, &tls_cache, {}};
     const bool color = opts->color == wsp::cli::color_mode::always ||
                        (opts->color == wsp::cli::color_mode::automatic && ::isatty(STDOUT_FILENO) == 1);
     if (opts->compare_transports) {
         const int code = run_compare_command(**reactor, env, *opts, color);
+        dns->reset();
+        return code;
+    }
+    if (opts->h2_streams > 0) {
+        const int code = run_streams_command(**reactor, env, *opts, color);
         dns->reset();
         return code;
     }
@@ -163,7 +207,8 @@ int run_check_command(std::span<const std::string_view> args)
             std::fputc('\n', stdout);
         }
     }
-    const std::string out = opts->json ? wsp::proto::render_json(result) : wsp::proto::render_text(result, {color});
+    const std::string out =
+        opts->json ? wsp::proto::render_json(result) : wsp::proto::render_text(result, {color});
     std::fputs(out.c_str(), stdout);
     return exit_for(result.status);
 }
