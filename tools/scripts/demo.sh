@@ -53,11 +53,13 @@ run "$(wss wrong-host)/echo" --ca "$tls/ca.pem"
 run "$(wss expired)/echo" --ca "$tls/ca.pem" --insecure
 run "$(wss expiring)/echo" --ca "$tls/ca.pem"
 
-echo "--- HTTP/2 (RFC 8441): extended CONNECT, and both transports side by side"
+echo "--- HTTP/2 (RFC 8441): extended CONNECT, both transports side by side, many streams on one connection"
 echo
 run "$(wss h2)/echo" --ca "$tls/ca.pem" --http2 require --rtt echo
 run "$base/echo" --http2 prior-knowledge --rtt echo
 run "$(wss h2)/echo" --ca "$tls/ca.pem" --compare-transports --rtt echo
+run "$(wss h2)/echo" --ca "$tls/ca.pem" --h2-streams 5 --rtt echo
+run "$base/h2/reset?code=7" --h2-streams 3
 
 echo "--- wsprobe load: 2,000 validated connections at 1,000/s, held with pings, then the wrong Accept"
 echo
