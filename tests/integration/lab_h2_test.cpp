@@ -256,6 +256,14 @@ TEST_F(lab_h2, websocket_scenarios_over_h2_report_like_over_http1)
     ASSERT_TRUE(d->parsed) << d->context();
     EXPECT_EQ(d->status(), "down") << d->context();
     EXPECT_EQ(d->code(), "stream_reset") << d->context();
+    // A slow echo is degraded over both transports, its RTT at least the delay.
+    for (const std::string mode : {"off", "prior-knowledge"}) {
+        auto e = check({on_->ws("/slow-echo?ms=300"), "--http2", mode, "--rtt", "echo"});
+        ASSERT_TRUE(e->parsed) << e->context();
+        EXPECT_EQ(e->status(), "degraded") << mode << ": " << e->context();
+        EXPECT_GE(double(e->doc["phases_ms"]["rtt"]), 300.0) << e->context();
+        EXPECT_EQ(field(*e, "negotiated", "http_version"), mode == "off" ? "http/1.1" : "h2") << e->context();
+    }
 }
 
 TEST_F(lab_h2, app_servers_over_h2_report_like_over_http1)

@@ -308,6 +308,53 @@ TEST(lab_h2_conversation, slow_upgrade_answers_when_its_timer_is_due)
     EXPECT_EQ(p.data(id), server_text("late"));
 }
 
+TEST(lab_h2_conversation, slow_echo_answers_each_message_and_ping_in_turn_then_the_close)
+{
+    h2_pair p;
+    const std::int32_t id = p.open("/slow-echo?ms=300");
+    ASSERT_NE(p.find(h2::event_kind::headers, id), nullptr) << "the 200 is not delayed";
+    p.send(id, client_frame(0x1, "a"));
+    p.send(id, client_frame(0x9, "p") + client_frame(0x1, "b"));
+    EXPECT_EQ(p.data(id), "");
+    // As the HTTP/1.1 lab: each answer 300 ms after the one before it.
+    EXPECT_EQ(p.server.next_deadline_ns(), p.now + 300'000'000);
+    p.server.on_time(p.now + 299'999'999);
+    p.pump();
+    EXPECT_EQ(p.data(id), "");
+    p.server.on_time(p.now + 300'000'000);
+    p.pump();
+    EXPECT_EQ(p.data(id), server_text("a"));
+    EXPECT_EQ(p.server.next_deadline_ns(), p.now + 600'000'000);
+    // The client's close now: answered only after the replies before it, then END_STREAM.
+    p.send(id, client_frame(0x8, close_payload(1000)));
+    p.server.on_time(p.now + 600'000'000);
+    p.pump();
+    EXPECT_EQ(p.data(id), server_text("a") + std::string("\x8A\x01p", 3));
+    EXPECT_EQ(p.find(h2::event_kind::end_of_stream, id), nullptr);
+    p.server.on_time(p.now + 900'000'000);
+    p.pump();
+    EXPECT_EQ(p.data(id), server_text("a") + std::string("\x8A\x01p", 3) + server_text("b") +
+                              std::string("\x88\x02\x03\xE8", 4));
+    EXPECT_NE(p.find(h2::event_kind::end_of_stream, id), nullptr);
+    EXPECT_EQ(p.server.open_streams(), 0U);
+    EXPECT_EQ(p.server.next_deadline_ns(), h2_conversation::no_deadline);
+}
+
+TEST(lab_h2_conversation, slow_echo_bounds_the_replies_it_holds)
+{
+    h2_pair p;
+    const std::int32_t id = p.open("/slow-echo?ms=1000");
+    std::string burst;
+    for (int i = 0; i < 257; ++i) {
+        burst += client_frame(0x1, "x");
+    }
+    p.send(id, burst);
+    const h2::event* rst = p.find(h2::event_kind::stream_reset, id);
+    ASSERT_NE(rst, nullptr) << "the 257th waiting reply is one too many";
+    EXPECT_EQ(rst->error_code, h2::enhance_your_calm);
+    EXPECT_EQ(p.data(id), "");
+}
+
 TEST(lab_h2_conversation, idle_kill_ends_the_stream_without_a_close_frame)
 {
     h2_pair p;

@@ -127,9 +127,13 @@ TEST(lab_h2_plan, status_redirect_and_unknown_paths_answer_on_the_stream)
     EXPECT_EQ(plan_h2_request(request("/redirect?to=%0d%0aX:1")).status, 400);
     EXPECT_EQ(plan_h2_request(request("/no-such-path")).status, 404);
     EXPECT_FALSE(plan_h2_request(request("/no-such-path")).routed);
-    for (const char* p : {"/bad-accept", "/no-upgrade", "/no-connection", "/garbage", "/slow-echo"}) {
+    for (const char* p : {"/bad-accept", "/no-upgrade", "/no-connection", "/garbage"}) {
         EXPECT_EQ(plan_h2_request(request(p)).status, 501) << p;
     }
+    // /slow-echo exists over h2 too: accepted, with its delay.
+    const h2_plan slow = plan_h2_request(request("/slow-echo?ms=250"));
+    EXPECT_EQ(slow.action, h2_action::accept);
+    EXPECT_EQ(slow.reply_delay_ms, 250U);
 }
 
 TEST(lab_h2_plan, reset_and_goaway_take_their_code_from_the_query)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <new>
 #include <string>
 #include <utility>
@@ -30,7 +31,13 @@ enum class timer_kind : std::uint8_t {
     respond = 1, // slow-upgrade: send the 200 now
     kill = 2,    // idle-kill: END_STREAM without a close frame
     give_up = 3, // await_close: the client never answered our close; END_STREAM
+    reply = 4,   // slow-echo: the first delayed reply is due
 };
+
+// slow-echo: replies waiting for their time, per stream. Past either bound the client is sending
+// faster than the delay lets the lab answer, as a client that does not read would: the stream
+// gets ENHANCE_YOUR_CALM.
+constexpr std::size_t max_delayed_replies = 256;
 
 // RFC 6455 §7.4.1: 1007 for invalid UTF-8, 1009 for a message too big, 1002 for other errors.
 std::uint16_t close_code_for(wsp::error e) noexcept
@@ -61,6 +68,16 @@ struct h2_conversation::stream {
     bool ended = false; // END_STREAM or RST_STREAM sent: the lab is done with the stream
     timer_kind timer = timer_kind::none;
     std::int64_t deadline = no_deadline;
+    // slow-echo: frames due at a time, in order; the last may end the stream (a close answered
+    // after the replies before it, as the HTTP/1.1 lab answers in turn).
+    struct delayed_reply {
+        std::int64_t due = 0;
+        std::vector<std::uint8_t> frame;
+        bool end_after = false;
+    };
+    std::deque<delayed_reply> delayed;
+    std::size_t delayed_bytes = 0;
+    bool closing = false; // slow-echo: the client's close is answered once the replies before it are
 };
 
 h2_conversation::h2_conversation(h2::server_session session, const h2_limits& limits,
@@ -252,7 +269,7 @@ void h2_conversation::accept(stream& s)
 
 void h2_conversation::on_data(stream& s, std::span<std::uint8_t> bytes)
 {
-    if (!s.accepted || s.ended) {
+    if (!s.accepted || s.ended || s.closing) {
         return;
     }
     switch (s.plan.mode) {
@@ -331,7 +348,7 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
             if (counters_ != nullptr) {
                 counters_->messages.fetch_add(1, std::memory_order_relaxed);
             }
-            const bool sent = send(s, std::span<const std::uint8_t>(s.message).subspan(at));
+            const bool sent = reply(s, std::span<const std::uint8_t>(s.message).subspan(at), true, false);
             s.message.clear();
             if (s.message.capacity() > keep_message_capacity) {
                 s.message.shrink_to_fit();
@@ -347,7 +364,8 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
                 // the server closes first (§7.1.1): END_STREAM. In await_close ours went out already.
                 if (answering) {
                     auto n = ws::build_close(control, ev.close_code, {}, std::nullopt);
-                    if (n && !send(s, std::span(control).first(*n))) {
+                    if (n) {
+                        (void)reply(s, std::span(control).first(*n), false, true);
                         return;
                     }
                 }
@@ -357,7 +375,7 @@ void h2_conversation::echo(stream& s, std::span<std::uint8_t> in)
             if (answering && ev.op == ws::opcode::ping) {
                 // RFC 6455 §5.5.2: a pong carries the ping's application data.
                 auto n = ws::build_pong(control, ev.payload, std::nullopt);
-                if (n && !send(s, std::span(control).first(*n))) {
+                if (n && !reply(s, std::span(control).first(*n), true, false)) {
                     return;
                 }
             }
@@ -384,6 +402,54 @@ bool h2_conversation::react(stream& s, const app_reaction& r)
         s.deadline = after(now_ns_, limits_.close_timeout);
     }
     return true;
+}
+
+bool h2_conversation::reply(stream& s, std::span<const std::uint8_t> frame, bool delay, bool end_after)
+{
+    const std::uint32_t ms = delay ? s.plan.reply_delay_ms : 0;
+    if (ms == 0 && s.delayed.empty()) {
+        if (!send(s, frame)) {
+            return false;
+        }
+        if (end_after) {
+            end(s);
+        }
+        return !s.ended;
+    }
+    if (s.delayed.size() >= max_delayed_replies ||
+        s.delayed_bytes + frame.size() > limits_.max_message_size + 64 * 1024) {
+        (void)session_.reset_stream(s.id, h2::enhance_your_calm);
+        s.ended = true;
+        return false;
+    }
+    // Each reply `ms` after the later of its request and the reply before it, as the HTTP/1.1
+    // lab, which pauses before each answer in turn.
+    const std::int64_t from = s.delayed.empty() ? now_ns_ : std::max(now_ns_, s.delayed.back().due);
+    s.delayed.push_back(
+        {after(from, std::chrono::milliseconds(ms)), {frame.begin(), frame.end()}, end_after});
+    s.delayed_bytes += frame.size();
+    s.closing = s.closing || end_after;
+    s.timer = timer_kind::reply;
+    s.deadline = s.delayed.front().due;
+    return true;
+}
+
+void h2_conversation::send_due_replies(stream& s)
+{
+    while (!s.delayed.empty() && s.delayed.front().due <= now_ns_) {
+        stream::delayed_reply r = std::move(s.delayed.front());
+        s.delayed.pop_front();
+        s.delayed_bytes -= r.frame.size();
+        if (!send(s, r.frame)) {
+            return;
+        }
+        if (r.end_after) {
+            end(s);
+            return;
+        }
+    }
+    s.timer = s.delayed.empty() ? timer_kind::none : timer_kind::reply;
+    s.deadline = s.delayed.empty() ? no_deadline : s.delayed.front().due;
 }
 
 bool h2_conversation::send(stream& s, std::span<const std::uint8_t> bytes)
@@ -426,6 +492,9 @@ void h2_conversation::on_time(std::int64_t now_ns)
         case timer_kind::kill:
         case timer_kind::give_up:
             end(s);
+            break;
+        case timer_kind::reply:
+            send_due_replies(s);
             break;
         case timer_kind::none:
             break;

@@ -32,7 +32,9 @@ struct h2_limits {
 
 // Bounds per connection: at most max_streams streams, each with one reassembled message
 // (≤ max_message_size) and a send buffer of max_message_size + 64 KiB; a client that does not
-// read its echoes fills the buffer and gets RST_STREAM ENHANCE_YOUR_CALM. Time comes in as
+// read its echoes fills the buffer and gets RST_STREAM ENHANCE_YOUR_CALM, as does one that sends
+// faster than /slow-echo answers (over 256 delayed replies, or over the send buffer's size in
+// them). Time comes in as
 // `now_ns` (CLOCK_MONOTONIC) from the caller; this class reads no clock. Single thread.
 class h2_conversation {
 public:
@@ -85,6 +87,10 @@ private:
     bool react(stream& s, const app_reaction& r);
     // Queues bytes on the stream; RST_STREAM ENHANCE_YOUR_CALM when its send buffer is full.
     bool send(stream& s, std::span<const std::uint8_t> bytes);
+    // A reply: sent now, or with slow-echo (`delay`, and anything queued before it) queued for its
+    // time; `end_after` ends the stream once it is sent. False when the stream is over.
+    bool reply(stream& s, std::span<const std::uint8_t> frame, bool delay, bool end_after);
+    void send_due_replies(stream& s);
     void end(stream& s);
 
     h2::server_session session_;

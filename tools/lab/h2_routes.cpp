@@ -174,6 +174,9 @@ void plan_accept(h2_plan& p, const scenario& sc, const h2::event& req)
     case scenario_kind::slow_upgrade:
         p.delay_before_ms = sc.ms;
         break;
+    case scenario_kind::slow_echo:
+        p.reply_delay_ms = sc.ms;
+        break;
     case scenario_kind::idle_kill:
         p.kill = true;
         p.kill_after_ms = sc.ms;
@@ -247,7 +250,6 @@ h2_plan plan_h2_request(const h2::event& request)
     case scenario_kind::no_upgrade:
     case scenario_kind::no_connection:
     case scenario_kind::garbage:
-    case scenario_kind::slow_echo:
         respond_text(p, 501, "this scenario exists only over HTTP/1.1 (wsprobe-lab --list)");
         return p;
     default:
@@ -270,11 +272,11 @@ std::string describe_h2_routes()
            "                           of an answer, then the connection closes\n"
            "/status/N, /redirect       answer N (or 302) on the stream, END_STREAM\n"
            "/echo, /welcome, /subprotocol, /close-after-upgrade, /oversized-frame, /malformed-frame,\n"
-           "/silent, /blackhole, /slow-upgrade, /idle-kill, /drop\n"
+           "/silent, /blackhole, /slow-upgrade, /slow-echo, /idle-kill, /drop\n"
            "                           as over HTTP/1.1, with 200 for 101; /idle-kill and /drop end\n"
            "                           the stream (END_STREAM, RST_STREAM CANCEL) without a close frame\n"
            "/app/...                   the app-protocol servers; a drop ends the stream (END_STREAM)\n"
-           "/bad-accept, /no-upgrade, /no-connection, /garbage, /slow-echo\n"
+           "/bad-accept, /no-upgrade, /no-connection, /garbage\n"
            "                           HTTP/1.1 only: 501 over h2\n";
 }
 

@@ -48,6 +48,7 @@ struct h2_plan {
     std::vector<std::uint8_t> first_bytes; // accept: WebSocket frames sent right after the 200
     ws_mode mode = ws_mode::echo;          // accept: echo, await_close, discard or drop_on_first
     std::uint32_t delay_before_ms = 0;     // accept: wait this long before the 200 (slow-upgrade)
+    std::uint32_t reply_delay_ms = 0;      // accept: echo each message and pong this late (slow-echo)
     bool kill = false;                     // accept: END_STREAM without a close frame after kill_after_ms
     std::uint32_t kill_after_ms = 0;
     std::optional<app_route> app; // accept with ws_mode::app: the app-protocol server
@@ -58,9 +59,9 @@ struct h2_plan {
 
 // Plans the answer to a request header block (a headers event of a server session). HTTP/1.1
 // scenario paths keep their meaning where HTTP/2 can express it (/echo, /welcome, /status/N,
-// /redirect, /subprotocol, /close-after-upgrade, /silent, /blackhole, /slow-upgrade, /idle-kill,
-// /oversized-frame, /malformed-frame, /drop, /reset, /app/...); the HTTP/1.1-only ones (101
-// header faults, garbage, slow-echo) answer 501; /h2/reset and /h2/goaway exist only here. A
+// /redirect, /subprotocol, /close-after-upgrade, /silent, /blackhole, /slow-upgrade, /slow-echo,
+// /idle-kill, /oversized-frame, /malformed-frame, /drop, /reset, /app/...); the HTTP/1.1-only ones
+// (101 header faults, garbage) answer 501; /h2/reset and /h2/goaway exist only here. A
 // request that would get a WebSocket is checked first (RFC 8441 §4-§5: CONNECT with :protocol
 // websocket, sec-websocket-version 13) and answered 400 or 426 otherwise. Never throws on peer
 // input (allocation failure aside).
