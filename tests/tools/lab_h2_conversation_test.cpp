@@ -340,6 +340,45 @@ TEST(lab_h2_conversation, slow_echo_answers_each_message_and_ping_in_turn_then_t
     EXPECT_EQ(p.server.next_deadline_ns(), h2_conversation::no_deadline);
 }
 
+// An unmasked server frame (payload under 64 KiB).
+std::string server_frame(std::uint8_t op, std::string_view payload)
+{
+    std::string f(1, static_cast<char>(0x80 | op));
+    if (payload.size() < 126) {
+        f += static_cast<char>(payload.size());
+    } else {
+        f += static_cast<char>(126);
+        f += static_cast<char>(payload.size() >> 8);
+        f += static_cast<char>(payload.size() & 0xFF);
+    }
+    return f += payload;
+}
+
+TEST(lab_h2_conversation, slow_echo_keeps_order_at_random_timings_and_splits)
+{
+    std::mt19937 rng(11);
+    for (int round = 0; round < 40; ++round) {
+        h2_pair p;
+        const std::int32_t id = p.open("/slow-echo?ms=20");
+        std::string expect;
+        const int k = 1 + static_cast<int>(rng() % 12);
+        for (int i = 0; i < k; ++i) {
+            const bool ping = rng() % 4 == 0;
+            const std::string payload(rng() % (ping ? 126 : 300), static_cast<char>('a' + rng() % 26));
+            p.send(id, client_frame(ping ? 0x9 : 0x1, payload), 1 + rng() % 40);
+            expect += server_frame(ping ? 0xA : 0x1, payload);
+            p.now += static_cast<std::int64_t>(rng() % 30'000'000);
+            p.server.on_time(p.now);
+            p.pump();
+            const std::string got = p.data(id);
+            ASSERT_EQ(expect.compare(0, got.size(), got), 0) << "round " << round << ": out of order";
+        }
+        p.server.on_time(p.now + 20'000'000LL * (k + 1));
+        p.pump();
+        EXPECT_EQ(p.data(id), expect) << "round " << round;
+    }
+}
+
 TEST(lab_h2_conversation, slow_echo_bounds_the_replies_it_holds)
 {
     h2_pair p;
