@@ -164,6 +164,12 @@ rt::task<std::unique_ptr<probe::ws_connection>> open_one(shard* sh, const proto:
     const std::int64_t done_ns = rt::mono_now();
     record_phases(*sh, res);
     if (!conn) {
+        // Interrupted (SIGINT, or a stop): the handshake was cut by us, not failed by the server
+        // (its sentence would blame the peer: "reset during the upgrade (operation cancelled)").
+        // It stays attempted and not finished: in_progress.
+        if (rt::reactor::current()->root_scope().stop_requested()) {
+            co_return nullptr;
+        }
         const proto::phase p = res.failed_phase.value_or(proto::phase::tcp);
         sh->stats.add_failure(p, res.code, res.sentence);
         ++sh->now.failed;

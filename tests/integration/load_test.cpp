@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/tls_harness.h"
@@ -234,6 +235,29 @@ TEST_F(load_lab, a_server_that_never_answers_the_close_is_counted_unclean)
     EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
     EXPECT_NE(text.out.find("unclean closes 3"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("did not finish the close handshake"), std::string::npos) << text.out;
+}
+
+TEST_F(load_lab, an_interrupt_leaves_handshakes_in_progress_not_failed)
+{
+    // Twenty handshakes the lab holds for 10 s, then SIGINT: the server failed none of them, so
+    // none is a failure (it used to read "reset during the upgrade (operation cancelled)").
+    child_process p({WSPROBE_BIN, "load", url("/slow-upgrade?ms=10000"), "-c", "20", "--rate", "0",
+                     "--duration", "30s", "--json", "-q"});
+    std::this_thread::sleep_for(2s); // the run has begun (it takes ms); only orders the signal after it
+    p.signal(SIGINT);
+    const auto code = p.wait(20s);
+    ASSERT_TRUE(code) << p.err();
+    EXPECT_EQ(*code, 2) << "nothing succeeded: " << p.out() << p.err();
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(p.out()).get(doc), simdjson::SUCCESS) << p.out() << p.err();
+    EXPECT_TRUE(bool(doc["interrupted"])) << p.out();
+    const auto totals = doc["totals"];
+    EXPECT_GT(uint64_t(totals["attempted"]), 0U) << p.out();
+    EXPECT_EQ(uint64_t(totals["failed"]), 0U) << p.out();
+    EXPECT_EQ(uint64_t(totals["succeeded"]), 0U) << p.out();
+    EXPECT_EQ(uint64_t(totals["in_progress"]), uint64_t(totals["attempted"])) << p.out();
+    EXPECT_EQ(doc["failures"].get_array().size(), 0U) << p.out();
 }
 
 TEST_F(load_lab, pings_during_hold_are_counted_and_timed)
