@@ -98,6 +98,10 @@ constexpr std::uint32_t max_opening = 256;
 // 200,000 within 2 s of the end, closes cleanly; one that never answers costs --close-timeout
 // per max_closing connections of a reactor at the end of the run.
 constexpr std::uint32_t max_closing = 1024;
+// After a clean close handshake, how long a close slot waits for the server's TCP close (RFC 6455
+// §7.1.1: the server closes first) before resetting: a server that leaves that to the client
+// would otherwise hold each slot for the whole --close-timeout.
+constexpr std::int64_t fin_wait_ns = 100'000'000;
 
 // Per-reactor state; lives in run_shard's frame, used on the reactor's thread only.
 struct shard {
@@ -224,6 +228,10 @@ std::int64_t period_ns(double per_s)
     return per_s > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_s)) : 0;
 }
 
+// How a held connection's hold ended: still held when its time came (we close it), dropped by the
+// server or the network, or cut by an interrupt (SIGINT: its receive was cancelled).
+enum class hold_end : std::uint8_t { held = 0, dropped = 1, interrupted = 2 };
+
 // What a held connection has to do next, in the coroutine frame of hold().
 struct hold_state {
     std::int64_t established_ns = 0;
@@ -231,9 +239,9 @@ struct hold_state {
     std::int64_t next_ping = 0;    // never() when not pinging
     std::int64_t next_message = 0; // never() when not sending messages
     std::int64_t ping_sent_ns = 0; // the unanswered ping's send time, 0 if none
-    // The tail padding of echoes holds dropped (64 bytes in all, so hold()'s frame fits 256).
+    // The tail padding of echoes holds `end` (64 bytes in all, so hold()'s frame fits 256).
     [[no_unique_address]] pending_echoes echoes;
-    bool dropped = false;
+    hold_end end = hold_end::held;
 
     [[nodiscard]] rt::deadline due() const noexcept
     {
@@ -274,8 +282,9 @@ next_step on_event(shard& sh, hold_state& st, const probe::held_event& ev)
         break;
     }
     // Closed by the server, eof or error. A cancelled receive is the run being interrupted.
-    st.dropped = !(ev.kind == held_event_kind::error && ev.error == rt::errc::cancelled);
-    if (st.dropped) {
+    const bool cancelled = ev.kind == held_event_kind::error && ev.error == rt::errc::cancelled;
+    st.end = cancelled ? hold_end::interrupted : hold_end::dropped;
+    if (!cancelled) {
         sh.stats.add_drop(ev.close_code);
         ++sh.now.dropped;
         if (sh.idle_mode) {
@@ -388,10 +397,19 @@ rt::task<next_step> act(shard* sh, probe::ws_connection* conn, hold_state* st,
         --sh->now.open;
         // Waiting here rather than in hold() keeps hold()'s idle frame in its size class.
         co_await closing_slot{sh};
-        const bool clean = co_await conn->close(rt::deadline{rt::mono_now() + sh->close_bound_ns});
+        const bool clean =
+            co_await conn->close(rt::deadline{rt::mono_now() + sh->close_bound_ns}, fin_wait_ns);
         release_closing_slot(*sh);
-        if (!st->dropped) {
-            ++(clean ? sh->stats.counts.closed : sh->stats.counts.unclean_closes);
+        auto& c = sh->stats.counts;
+        if (st->end == hold_end::dropped) {
+            // counted by on_event
+        } else if (clean) {
+            ++c.closed;
+        } else if (st->end == hold_end::interrupted ||
+                   rt::reactor::current()->root_scope().stop_requested()) {
+            ++c.cut_by_interrupt; // our own cancellation, not the server's doing
+        } else {
+            ++c.unclean_closes;
         }
     }
     co_return step;

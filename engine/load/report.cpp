@@ -258,6 +258,7 @@ void totals_json(proto::json_writer& w, const totals& t)
     w.key("dropped").value(t.dropped);
     w.key("closed").value(t.closed);
     w.key("unclean_closes").value(t.unclean_closes);
+    w.key("cut_by_interrupt").value(t.cut_by_interrupt);
     w.key("messages_sent").value(t.messages_sent);
     w.key("messages_received").value(t.messages_received);
     w.key("pings_sent").value(t.pings_sent);
@@ -381,12 +382,12 @@ std::string summary_text(const run_report& r)
            std::to_string(t.succeeded) + "  failed " + std::to_string(t.failed) + "  in progress " +
            std::to_string(in_progress(t)) + "  dropped " + std::to_string(t.dropped) + "  closed " +
            std::to_string(t.closed) +
-           (t.unclean_closes > 0 ? "  unclean closes " + std::to_string(t.unclean_closes) : "") + "\n";
+           (t.unclean_closes > 0 ? "  unclean closes " + std::to_string(t.unclean_closes) : "") +
+           (t.cut_by_interrupt > 0 ? "  cut by interrupt " + std::to_string(t.cut_by_interrupt) : "") + "\n";
     if (t.unclean_closes > 0) {
         out += "unclean      " + std::to_string(t.unclean_closes) +
-               " held to the end did not finish the close handshake: no close frame came back within "
-               "--close-timeout (2 s by default), or "
-               "the connection failed while closing (RFC 6455 7.1.2)\n";
+               " closed by wsprobe did not finish the close handshake: no close frame came back within "
+               "--close-timeout of ours, or the connection failed while closing (RFC 6455 7.1.2)\n";
     }
     if (t.messages_sent + t.pings_sent > 0) {
         out += "messages     sent " + std::to_string(t.messages_sent) + "  received " +

@@ -73,6 +73,7 @@ wsp::expected<void> load_stats::merge(const load_stats& o)
     counts.dropped += o.counts.dropped;
     counts.closed += o.counts.closed;
     counts.unclean_closes += o.counts.unclean_closes;
+    counts.cut_by_interrupt += o.counts.cut_by_interrupt;
     counts.messages_sent += o.counts.messages_sent;
     counts.messages_received += o.counts.messages_received;
     counts.pings_sent += o.counts.pings_sent;

@@ -27,7 +27,8 @@ struct failure_count {
 };
 
 // Totals. Invariants kept by the driver: attempted = succeeded + failed + in_progress, failed =
-// sum of failures' counts and, once the run is over, succeeded = closed + unclean_closes + dropped.
+// sum of failures' counts and, once the run is over, succeeded = closed + unclean_closes +
+// dropped + cut_by_interrupt.
 struct totals {
     std::uint64_t attempted = 0; // connections started (scheduled and begun)
     std::uint64_t succeeded = 0; // upgraded and validated (and app init / first RTT passed)
@@ -37,6 +38,9 @@ struct totals {
     // Established and held to the end, but our close handshake did not complete: no close frame
     // back within the close bound, or the connection failed while closing.
     std::uint64_t unclean_closes = 0;
+    // Established and still held when the run was interrupted (SIGINT): closed without the
+    // handshake by our own cancellation, not counted against the server.
+    std::uint64_t cut_by_interrupt = 0;
     std::uint64_t messages_sent = 0;
     std::uint64_t messages_received = 0;
     std::uint64_t pings_sent = 0;

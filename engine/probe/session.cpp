@@ -2,6 +2,7 @@
 // over HTTP/2), and the held connection's frame I/O after it (§5.5 pings, §7 closing).
 #include "engine/probe/session.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/probe/detail/attempt.h"
@@ -25,7 +26,6 @@ ws::decoder_options decoder_options_for(const check_result& res, const check_spe
     opts.max_message_size = spec.max_message_size;
     return opts;
 }
-
 
 namespace {
 
@@ -399,7 +399,7 @@ rt::task<held_event> ws_connection::next(rt::deadline until)
     }
 }
 
-rt::task<bool> ws_connection::close(rt::deadline until)
+rt::task<bool> ws_connection::close(rt::deadline until, std::int64_t fin_wait_ns)
 {
     if (finished_) {
         co_return false;
@@ -423,6 +423,9 @@ rt::task<bool> ws_connection::close(rt::deadline until)
         }
         clean = sent && end_kind_ == held_event_kind::closed;
         // RFC 6455 §7.1.1: the server closes TCP first; wait for it so TIME_WAIT stays there.
+        if (clean && fin_wait_ns >= 0) {
+            until.at_ns = std::min(until.at_ns, rt::mono_now() + fin_wait_ns);
+        }
         while (clean && !eof_) {
             bool more = false;
             if (!transport_) {

@@ -124,10 +124,11 @@ public:
     [[nodiscard]] rt::task<bool> send_pong(std::span<const std::uint8_t> payload, rt::deadline until);
 
     // Ends the connection: our close frame (1000, or the server's code echoed when it closed
-    // first), the server's close frame and its TCP close awaited until `until`, then the socket
+    // first), the server's close frame and its TCP close awaited until `until` (the TCP close at
+    // most `fin_wait_ns` after a clean handshake when that is not negative), then the socket
     // closed (gracefully after the server's FIN, otherwise by reset: no TIME_WAIT kept here).
     // Returns true when the close handshake completed cleanly. Idempotent.
-    [[nodiscard]] rt::task<bool> close(rt::deadline until);
+    [[nodiscard]] rt::task<bool> close(rt::deadline until, std::int64_t fin_wait_ns = -1);
     // Ends the connection at once: receive stopped, socket reset. Idempotent.
     [[nodiscard]] rt::task<void> abort();
 

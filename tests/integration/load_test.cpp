@@ -115,7 +115,8 @@ void expect_counts_add_up(const load_json& r)
         dropped += n;
     }
     EXPECT_EQ(dropped, r.total("dropped")) << r.context();
-    EXPECT_EQ(r.total("succeeded"), r.total("closed") + r.total("unclean_closes") + r.total("dropped"))
+    EXPECT_EQ(r.total("succeeded"), r.total("closed") + r.total("unclean_closes") + r.total("dropped") +
+                                        r.total("cut_by_interrupt"))
         << r.context();
 }
 
@@ -217,6 +218,21 @@ TEST_F(load_lab, more_closes_than_one_reactor_runs_at_once_all_finish_cleanly)
     EXPECT_EQ(r->run.exit_code, 0) << r->context();
 }
 
+TEST_F(load_lab, closes_run_at_most_1024_at_a_time_per_reactor)
+{
+    // 1,100 held on one reactor against a server that never answers a close: the first 1,024
+    // closes wait out their 300 ms, then the other 76 theirs, so the run ends at least 600 ms
+    // after its duration (all at once it would be 300 ms).
+    auto r = load({url("/blackhole"), "-c", "1100", "--rate", "0", "--threads", "1", "--duration", "2s",
+                   "--hold", "--close-timeout", "300ms", "--source", "127.0.0.2-127.0.0.3"});
+    expect_counts_add_up(*r);
+    EXPECT_EQ(r->total("succeeded"), 1100U) << r->context();
+    EXPECT_EQ(r->total("unclean_closes"), 1100U) << r->context();
+    double elapsed = 0;
+    ASSERT_EQ(r->doc["elapsed_s"].get(elapsed), simdjson::SUCCESS) << r->context();
+    EXPECT_GE(elapsed, 2.6) << r->context();
+}
+
 TEST_F(load_lab, a_server_that_never_answers_the_close_is_counted_unclean)
 {
     // /blackhole reads and drops every frame, our close frame included: each close runs into
@@ -258,6 +274,25 @@ TEST_F(load_lab, an_interrupt_leaves_handshakes_in_progress_not_failed)
     EXPECT_EQ(uint64_t(totals["succeeded"]), 0U) << p.out();
     EXPECT_EQ(uint64_t(totals["in_progress"]), uint64_t(totals["attempted"])) << p.out();
     EXPECT_EQ(doc["failures"].get_array().size(), 0U) << p.out();
+}
+
+TEST_F(load_lab, an_interrupt_during_the_hold_is_not_blamed_on_the_server)
+{
+    child_process p({WSPROBE_BIN, "load", url("/echo"), "-c", "20", "--rate", "0", "--duration", "30s",
+                     "--hold", "--json", "-q"});
+    std::this_thread::sleep_for(2s); // all 20 are held by then (it takes ms); only orders the signal
+    p.signal(SIGINT);
+    const auto code = p.wait(20s);
+    ASSERT_TRUE(code) << p.err();
+    EXPECT_EQ(*code, 1) << "interrupted: " << p.out() << p.err();
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(p.out()).get(doc), simdjson::SUCCESS) << p.out() << p.err();
+    const auto totals = doc["totals"];
+    EXPECT_EQ(uint64_t(totals["succeeded"]), 20U) << p.out();
+    EXPECT_EQ(uint64_t(totals["unclean_closes"]), 0U) << p.out();
+    EXPECT_EQ(uint64_t(totals["dropped"]), 0U) << p.out();
+    EXPECT_EQ(uint64_t(totals["closed"]) + uint64_t(totals["cut_by_interrupt"]), 20U) << p.out();
 }
 
 TEST_F(load_lab, pings_during_hold_are_counted_and_timed)

@@ -52,7 +52,7 @@ void expect_counts_add_up(const run_report& r)
     const auto& c = r.stats.counts;
     EXPECT_EQ(c.attempted, c.succeeded + c.failed);
     EXPECT_EQ(c.failed, failure_sum(r.stats));
-    EXPECT_EQ(c.succeeded, c.closed + c.unclean_closes + c.dropped);
+    EXPECT_EQ(c.succeeded, c.closed + c.unclean_closes + c.dropped + c.cut_by_interrupt);
     std::uint64_t drops = 0;
     for (const auto& [code, n] : r.stats.drops_by_code) {
         drops += n;

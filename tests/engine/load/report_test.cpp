@@ -68,7 +68,7 @@ TEST(SummaryText, TotalsLatencyFailuresAndDrops)
     EXPECT_TRUE(has(text, "attempted 500  succeeded 494  failed 6  in progress 0  dropped 3  closed 489  "
                           "unclean closes 2\n"))
         << text;
-    EXPECT_TRUE(has(text, "unclean      2 held to the end did not finish the close handshake")) << text;
+    EXPECT_TRUE(has(text, "unclean      2 closed by wsprobe did not finish the close handshake")) << text;
     EXPECT_TRUE(has(text, "pings 5000  pongs 4990")) << text;
     EXPECT_TRUE(has(text, "latency        count      min      p50      p90      p99    p99.9      max\n"))
         << text;
@@ -145,6 +145,7 @@ TEST(SummaryJson, ParsesAndHasEveryField)
     EXPECT_EQ(totals["dropped"].get_uint64().value(), 3u);
     EXPECT_EQ(totals["closed"].get_uint64().value(), 489u);
     EXPECT_EQ(totals["unclean_closes"].get_uint64().value(), 2u);
+    EXPECT_EQ(totals["cut_by_interrupt"].get_uint64().value(), 0u);
     EXPECT_EQ(totals["pings_sent"].get_uint64().value(), 5000u);
 
     for (const auto m : {metric::connect, metric::tls, metric::upgrade, metric::established, metric::rtt}) {

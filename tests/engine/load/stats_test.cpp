@@ -78,6 +78,7 @@ TEST(LoadStats, MergeAddsEverything)
     b.counts.closed = 4;
     a.counts.unclean_closes = 1;
     b.counts.unclean_closes = 2;
+    b.counts.cut_by_interrupt = 5;
     a.add_failure(phase::tls, "handshake_failed", "first");
     b.add_failure(phase::tls, "handshake_failed", "second");
     b.add_failure(phase::dns, "nxdomain", "no such host");
@@ -94,6 +95,7 @@ TEST(LoadStats, MergeAddsEverything)
     EXPECT_EQ(a.counts.dropped, 3u);
     EXPECT_EQ(a.counts.closed, 4u);
     EXPECT_EQ(a.counts.unclean_closes, 3u);
+    EXPECT_EQ(a.counts.cut_by_interrupt, 5u);
     EXPECT_EQ(a.counts.messages_sent, 7u);
     EXPECT_EQ(a.counts.messages_received, 6u);
     EXPECT_EQ(a.counts.pings_sent, 3u);
