@@ -33,16 +33,47 @@ std::string stream_name(std::int32_t id)
     return id > 0 ? std::to_string(id) : "-";
 }
 
-// Each warning once, in the order first met.
-std::vector<std::string> warnings_of(std::span<const check_result> results)
+// Texts with the streams they came from, each text once, in the order first met: a failing
+// stream's sentence, or each warning of every stream.
+using grouped = std::vector<std::pair<std::string, std::vector<std::int32_t>>>;
+
+void add_to(grouped& g, const std::string& text, std::int32_t id)
 {
-    std::vector<std::string> out;
-    for (const auto& r : results) {
-        for (const auto& w : r.warnings) {
-            if (std::find(out.begin(), out.end(), w) == out.end()) {
-                out.push_back(w);
-            }
+    auto it = std::find_if(g.begin(), g.end(), [&](const auto& e) { return e.first == text; });
+    if (it == g.end()) {
+        it = g.insert(g.end(), {text, {}});
+    }
+    it->second.push_back(id);
+}
+
+grouped sentences_of(std::span<const check_result> results, std::span<const std::int32_t> ids)
+{
+    grouped g;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i].status != check_status::up && !results[i].sentence.empty()) {
+            add_to(g, results[i].sentence, ids[i]);
         }
+    }
+    return g;
+}
+
+grouped warnings_of(std::span<const check_result> results, std::span<const std::int32_t> ids)
+{
+    grouped g;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        for (const auto& w : results[i].warnings) {
+            add_to(g, w, ids[i]);
+        }
+    }
+    return g;
+}
+
+// "stream 3" or "streams 1, 3, 5".
+std::string streams_text(const std::vector<std::int32_t>& ids)
+{
+    std::string out = ids.size() == 1 ? "stream " : "streams ";
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        out += (k == 0 ? "" : ", ") + stream_name(ids[k]);
     }
     return out;
 }
@@ -165,25 +196,8 @@ std::string render_streams_text(std::span<const check_result> results,
     }
     table(out, results, stream_ids);
     // Each sentence once, with the streams that share it ("streams 1, 3, 5: ...").
-    std::vector<std::pair<std::string, std::vector<std::int32_t>>> sentences;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const std::string& why = results[i].sentence;
-        if (results[i].status == check_status::up || why.empty()) {
-            continue;
-        }
-        auto it =
-            std::find_if(sentences.begin(), sentences.end(), [&](const auto& e) { return e.first == why; });
-        if (it == sentences.end()) {
-            it = sentences.insert(sentences.end(), {why, {}});
-        }
-        it->second.push_back(stream_ids[i]);
-    }
-    for (const auto& [why, ids] : sentences) {
-        out += ids.size() == 1 ? "  stream " : "  streams ";
-        for (std::size_t k = 0; k < ids.size(); ++k) {
-            out += (k == 0 ? "" : ", ") + stream_name(ids[k]);
-        }
-        out += ": " + why + '\n';
+    for (const auto& [why, ids] : sentences_of(results, stream_ids)) {
+        out += "  " + streams_text(ids) + ": " + why + '\n';
     }
     out += text::status_word(s.status, style.color);
     const check_result& w = results[s.worst];
@@ -195,8 +209,8 @@ std::string render_streams_text(std::span<const check_result> results,
         out += ": " + counts_text(s, results.size()) + " on one HTTP/2 connection in " +
                format_ms(longest(results)) + '\n';
     }
-    for (const auto& warning : warnings_of(results)) {
-        out += "  warning: " + warning + '\n';
+    for (const auto& [warning, ids] : warnings_of(results, stream_ids)) {
+        out += "  warning (" + streams_text(ids) + "): " + warning + '\n';
     }
     return out;
 }
@@ -228,8 +242,8 @@ std::string render_streams_json(std::span<const check_result> results,
         j.null();
     }
     j.key("warnings").begin_array();
-    for (const auto& warning : warnings_of(results)) {
-        j.value(warning);
+    for (const auto& [warning, ids] : warnings_of(results, stream_ids)) {
+        j.value(streams_text(ids) + ": " + warning);
     }
     j.end_array();
     j.key("total_ms").value(static_cast<double>(longest(results)) / 1e6);

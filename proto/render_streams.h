@@ -32,7 +32,8 @@ struct streams_summary {
                                               text_style style = {});
 
 // One line: url, status, failed_phase, code, class, message, failed_stream (the stream id of the
-// worst result, null when none failed or it had no stream), warnings (each once), total_ms (the
+// worst result, null when none failed or it had no stream), warnings (each text once, prefixed
+// with the streams that had it: "streams 1, 3: ..."), total_ms (the
 // longest stream), streams_requested/up/degraded/down, and "streams": [{"stream_id": N,
 // "result": <render_json's object>}] in the order asked. Ends with a newline.
 [[nodiscard]] std::string render_streams_json(std::span<const check_result> results,

@@ -98,7 +98,8 @@ TEST(StreamsText, ConnectionOnceARowPerStreamAndOneVerdict)
                      "[stream_reset] (1 of 4 streams up, 1 degraded, 2 down)\n"),
               std::string::npos)
         << t;
-    EXPECT_NE(t.find("\n  warning: RTT 250.0 ms (degraded above 200 ms)\n"), std::string::npos) << t;
+    EXPECT_NE(t.find("\n  warning (stream 3): RTT 250.0 ms (degraded above 200 ms)\n"), std::string::npos)
+        << t;
     EXPECT_EQ(render_streams_text(rs, ids, {true}).find("\x1b[31mDOWN\x1b[0m at upgrade"),
               t.find("DOWN at upgrade"))
         << "the same text with the status word coloured";
@@ -110,6 +111,22 @@ TEST(StreamsText, AllUpSaysSoWithTheLongestStream)
     const std::string t = render_streams_text(rs, std::vector<std::int32_t>{1, 3});
     EXPECT_NE(t.find("\nUP: 2 of 2 streams up on one HTTP/2 connection in 3.9 ms\n"), std::string::npos) << t;
     EXPECT_EQ(t.find("warning"), std::string::npos) << t;
+}
+
+TEST(StreamsText, AWarningSharedByStreamsIsPrintedOnceNamingThem)
+{
+    std::vector<check_result> rs{stream_result(1, 1), stream_result(1, 1), stream_result(1, 1)};
+    for (std::size_t i : {0u, 2u}) {
+        rs[i].status = check_status::degraded;
+        rs[i].warnings = {"The certificate expires in 5 days"};
+    }
+    const std::string t = render_streams_text(rs, std::vector<std::int32_t>{1, 3, 5});
+    EXPECT_NE(t.find("\nDEGRADED: 1 of 3 streams up, 2 degraded on one HTTP/2 connection in "),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find("\n  warning (streams 1, 5): The certificate expires in 5 days\n"), std::string::npos)
+        << t;
+    EXPECT_EQ(t.find("warning", t.find("warning") + 1), std::string::npos) << "once: " << t;
 }
 
 TEST(StreamsText, ConnectionFailureIsOneLineWithoutATable)
@@ -155,7 +172,8 @@ TEST(StreamsJson, VerdictCountsAndEveryStreamsResult)
     EXPECT_EQ(doc["streams_up"].get_uint64().value(), 1u);
     EXPECT_EQ(doc["streams_degraded"].get_uint64().value(), 1u);
     EXPECT_EQ(doc["streams_down"].get_uint64().value(), 2u);
-    EXPECT_EQ(doc["warnings"].get_array().size(), 1u);
+    ASSERT_EQ(doc["warnings"].get_array().size(), 1u);
+    EXPECT_EQ(doc["warnings"].at(0).get_string().value(), "stream 3: RTT 250.0 ms (degraded above 200 ms)");
     EXPECT_DOUBLE_EQ(doc["total_ms"].get_double().value(), 253.12) << "the longest stream";
     const auto streams = doc["streams"].get_array();
     ASSERT_EQ(streams.size(), 4u);
