@@ -278,6 +278,8 @@ TEST(check_options, h2_streams_counts_and_picks_http2_without_fallback)
         {{"ws://h/", "--h2-streams", "3", "--compare-transports"}, "do not combine"},
         {{"ws://h/", "--h2-streams", "3", "--retries", "2"}, "--retries does not apply to --h2-streams"},
         {{"ws://h/", "--h2-streams", "3", "--http2", "require"}, "needs a wss:// URL"},
+        {{"ws://h/", "--h2-streams", "3", "--app", "mqtt", "--client-id", "probe-1"},
+         "every stream would use the same MQTT client identifier"},
     };
     for (const auto& c : cases) {
         auto o = parse(c.args);

@@ -177,6 +177,10 @@ TEST(LoadOptions, PresetsWork)
     ASSERT_TRUE(c->options.spec.app);
     EXPECT_TRUE(c->options.preset_messages);
     EXPECT_EQ(c->options.spec.subprotocols.at(0), "mqtt");
+    // One connection may name its MQTT client; many would take each other's session.
+    auto one = parse({"-c", "1", "--app", "mqtt", "--client-id", "probe-1", "ws://127.0.0.1:1883/mqtt"});
+    ASSERT_TRUE(one) << one.error();
+    EXPECT_EQ(one->options.spec.app->options.client_id, "probe-1");
 }
 
 TEST(LoadOptions, Help)
@@ -290,6 +294,8 @@ TEST(LoadOptions, RefusesEachBadValueWithItsSentence)
         {{"--quiet", "--progress", "ws://h/"}, "options --quiet and --progress contradict each other"},
         {{"--compare-transports", "ws://h/"}, "option --compare-transports is for wsprobe check, not load"},
         {{"ws://h/", "--h2-streams", "4"}, "option --h2-streams is for wsprobe check, not load"},
+        {{"ws://h/", "-c", "2", "--app", "mqtt", "--client-id", "probe-1"},
+         "option --client-id: every connection would use the same MQTT client identifier"},
         {{"--preset-messages", "ws://h/"}, "option --preset-messages needs --app NAME"},
         {{"--bogus", "ws://h/"}, "unknown option '--bogus' (see wsprobe load --help)"},
         {{"-c", "5"}, "missing URL"},

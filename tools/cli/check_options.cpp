@@ -598,6 +598,13 @@ tl::expected<check_options, std::string> parse_check_options(std::span<const std
             return error_t(
                 "option --retries does not apply to --h2-streams (the streams share one connection)");
         }
+        // MQTT 3.1.1 §3.1.4 (and 5.0): a second CONNECT with a client id in use ends the first.
+        if (spec.app && !spec.app->options.client_id.empty()) {
+            return error_t(
+                "option --client-id: every stream would use the same MQTT client identifier, and the "
+                "broker disconnects the earlier session for each new one (leave it out: the broker "
+                "assigns one per stream)");
+        }
         if (spec.http2 == proto::http2_mode::off) {
             spec.http2 = spec.url.secure ? proto::http2_mode::require : proto::http2_mode::prior_knowledge;
         }

@@ -251,6 +251,13 @@ tl::expected<void, std::string> check_combination(const load::load_options& o, b
     if (o.preset_messages && !o.spec.app) {
         return error_t("option --preset-messages needs --app NAME (the preset whose message to send)");
     }
+    // MQTT 3.1.1 §3.1.4 (and 5.0): a second CONNECT with a client id in use disconnects the first.
+    if (o.connections > 1 && o.spec.app && !o.spec.app->options.client_id.empty()) {
+        return error_t(
+            "option --client-id: every connection would use the same MQTT client identifier, and "
+            "the broker disconnects the earlier session for each new one (leave it out: the broker "
+            "assigns one per connection)");
+    }
     return {};
 }
 
