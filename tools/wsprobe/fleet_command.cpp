@@ -428,12 +428,6 @@ int run_fleet(args_t args, bool serve)
     const sigset_t sigs = control_signals();
     sigset_t old_mask;
     ::pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
-    // Announced once SIGHUP/SIGTERM are handled and the output is open, and before the line
-    // writer may write results to the same stdout. The /probe modules go in with the runner's
-    // options, so the first request finds them; /-/ready says 503 until the checks are in.
-    if (listener) {
-        print_listening(listener->local());
-    }
     int code = exit_ok;
     {
         std::optional<fleet::line_writer> writer;
@@ -446,7 +440,8 @@ int run_fleet(args_t args, bool serve)
             std::string why;
             const auto url = fleet::parse_webhook_url(*s.opts.webhook, &why);
             if (url) {
-                hook = fleet::webhook_sender::start(*url, fleet::webhook_options{}, s.opts.guard, s.opts.ssrf, &why);
+                hook = fleet::webhook_sender::start(*url, fleet::webhook_options{}, s.opts.guard, s.opts.ssrf,
+                                                    &why);
             }
             if (!hook) {
                 ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
@@ -471,6 +466,12 @@ int run_fleet(args_t args, bool serve)
             return usage_error("cannot start the io_uring runtime: " +
                                (why.empty() ? std::string(runner.error().describe()) : why));
         }
+        // Announced once everything that can refuse to start has started and SIGHUP/SIGTERM are
+        // handled, and before install() gives the line writer results for the same stdout. The
+        // /probe modules came with the runner's options; /-/ready says 503 until the checks are in.
+        if (listener) {
+            print_listening(listener->local());
+        }
         s.running = initial.checks;
         (*runner)->install(std::move(initial.checks));
         std::uint64_t reported = 0;
@@ -492,9 +493,10 @@ int run_fleet(args_t args, bool serve)
         if (hook) {
             hook->stop();
             const fleet::webhook_counters wc = hook->counters();
-            std::fprintf(stderr, "wsprobe: webhook: %llu delivered, %llu failed, %llu dropped, %llu retries\n",
-                         static_cast<unsigned long long>(wc.delivered), static_cast<unsigned long long>(wc.failed),
-                         static_cast<unsigned long long>(wc.dropped), static_cast<unsigned long long>(wc.retries));
+            std::fprintf(
+                stderr, "wsprobe: webhook: %llu delivered, %llu failed, %llu dropped, %llu retries\n",
+                static_cast<unsigned long long>(wc.delivered), static_cast<unsigned long long>(wc.failed),
+                static_cast<unsigned long long>(wc.dropped), static_cast<unsigned long long>(wc.retries));
         }
         if (writer) {
             writer->stop();

@@ -30,7 +30,11 @@ namespace wsp::fleet::detail {
 
 // What every reactor shares. Metrics and modules are guarded by `mu`; the rest is atomic.
 struct fleet_shared {
-    explicit fleet_shared(const runner_options& o) : opts(o), metrics(o.metrics), modules(o.modules) {}
+    // The modules move out of `opts`, so a reload's set_modules frees the first ones.
+    explicit fleet_shared(const runner_options& o)
+        : opts(o), metrics(o.metrics), modules(std::move(opts.modules))
+    {
+    }
 
     runner_options opts;
     mutable std::mutex mu;
