@@ -49,10 +49,11 @@ int fail_usage(const std::string& message)
     return exit_usage;
 }
 
-wsp::rt::task<wsp::proto::check_result>
-check_and_close(wsp::probe::probe_env env, const wsp::proto::check_spec* spec, wsp::dns::client* dns)
+// Runs `run` (a check, a compare, the streams), then closes the DNS client's sockets (c-ares
+// keeps them open) before the reactor that owns them goes away.
+template <class T> wsp::rt::task<T> then_close(wsp::rt::task<T> run, wsp::dns::client* dns)
 {
-    auto result = co_await wsp::probe::run_check(env, spec);
+    T result = co_await std::move(run);
     if (dns != nullptr) {
         co_await dns->close();
     }
@@ -72,17 +73,6 @@ int exit_for(wsp::proto::check_status s)
     return exit_down;
 }
 
-wsp::rt::task<wsp::proto::compare_result> compare_and_close(wsp::probe::probe_env env,
-                                                            const wsp::proto::check_spec* spec,
-                                                            wsp::probe::http1_tls h1, wsp::dns::client* dns)
-{
-    auto result = co_await wsp::probe::run_compare(env, spec, h1);
-    if (dns != nullptr) {
-        co_await dns->close();
-    }
-    co_return result;
-}
-
 // --compare-transports: env's TLS context offers h2 (spec.tls.offer_h2 is set for wss://); the
 // HTTP/1.1 run gets a context whose ALPN offers only http/1.1, and a session cache of its own.
 int run_compare_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
@@ -100,7 +90,8 @@ int run_compare_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
         http1_ctx.emplace(std::move(*ctx));
     }
     const wsp::probe::http1_tls h1{http1_ctx ? &*http1_ctx : nullptr, &http1_cache};
-    const auto result = wsp::rt::sync_wait(reactor, compare_and_close(env, &opts.spec, h1, env.dns));
+    const auto result =
+        wsp::rt::sync_wait(reactor, then_close(wsp::probe::run_compare(env, &opts.spec, h1), env.dns));
     for (const auto* run : {&result.http1, &result.h2}) {
         if (opts.verbose && !run->transcript.empty()) {
             std::FILE* to = opts.json ? stderr : stdout;
@@ -115,23 +106,12 @@ int run_compare_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
     return exit_for(result.combined.status);
 }
 
-wsp::rt::task<wsp::probe::mux_outcome> streams_and_close(wsp::probe::probe_env env,
-                                                         const wsp::proto::check_spec* spec,
-                                                         std::size_t count, wsp::dns::client* dns)
-{
-    auto outcome = co_await wsp::probe::run_multiplexed(env, spec, count);
-    if (dns != nullptr) {
-        co_await dns->close();
-    }
-    co_return outcome;
-}
-
 // --h2-streams N: N probes as extended CONNECT streams on one HTTP/2 connection.
 int run_streams_command(wsp::rt::reactor& reactor, wsp::probe::probe_env env,
                         const wsp::cli::check_options& opts, bool color)
 {
-    const auto outcome =
-        wsp::rt::sync_wait(reactor, streams_and_close(env, &opts.spec, opts.h2_streams, env.dns));
+    const auto outcome = wsp::rt::sync_wait(
+        reactor, then_close(wsp::probe::run_multiplexed(env, &opts.spec, opts.h2_streams), env.dns));
     if (opts.verbose) {
         std::FILE* to = opts.json ? stderr : stdout;
         for (std::size_t i = 0; i < outcome.results.size(); ++i) {
@@ -198,7 +178,8 @@ int run_check_command(std::span<const std::string_view> args)
         dns->reset();
         return code;
     }
-    auto result = wsp::rt::sync_wait(**reactor, check_and_close(env, &opts->spec, dns->get()));
+    auto result =
+        wsp::rt::sync_wait(**reactor, then_close(wsp::probe::run_check(env, &opts->spec), dns->get()));
     dns->reset();
 
     if (opts->verbose && !result.transcript.empty()) {
