@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/tls_harness.h"
@@ -253,13 +252,23 @@ TEST_F(load_lab, a_server_that_never_answers_the_close_is_counted_unclean)
     EXPECT_NE(text.out.find("did not finish the close handshake"), std::string::npos) << text.out;
 }
 
+// Waits (bounded) until a running `wsprobe load --progress` has printed a progress line (stderr,
+// once a second) containing `what`: the run has begun, so SIGINT reaches its handler.
+bool wait_for_progress(child_process& p, const std::string& what)
+{
+    for (int i = 0; i < 300 && p.err().find(what) == std::string::npos; ++i) {
+        (void)p.read_line(100ms); // stdout stays empty until the end; this collects stderr meanwhile
+    }
+    return p.err().find(what) != std::string::npos;
+}
+
 TEST_F(load_lab, an_interrupt_leaves_handshakes_in_progress_not_failed)
 {
     // Twenty handshakes the lab holds for 10 s, then SIGINT: the server failed none of them, so
     // none is a failure (it used to read "reset during the upgrade (operation cancelled)").
     child_process p({WSPROBE_BIN, "load", url("/slow-upgrade?ms=10000"), "-c", "20", "--rate", "0",
-                     "--duration", "30s", "--json", "-q"});
-    std::this_thread::sleep_for(2s); // the run has begun (it takes ms); only orders the signal after it
+                     "--duration", "30s", "--json", "--progress"});
+    ASSERT_TRUE(wait_for_progress(p, "open 0 ")) << p.err();
     p.signal(SIGINT);
     const auto code = p.wait(20s);
     ASSERT_TRUE(code) << p.err();
@@ -279,8 +288,8 @@ TEST_F(load_lab, an_interrupt_leaves_handshakes_in_progress_not_failed)
 TEST_F(load_lab, an_interrupt_during_the_hold_is_not_blamed_on_the_server)
 {
     child_process p({WSPROBE_BIN, "load", url("/echo"), "-c", "20", "--rate", "0", "--duration", "30s",
-                     "--hold", "--json", "-q"});
-    std::this_thread::sleep_for(2s); // all 20 are held by then (it takes ms); only orders the signal
+                     "--hold", "--json", "--progress"});
+    ASSERT_TRUE(wait_for_progress(p, "open 20 ")) << p.err();
     p.signal(SIGINT);
     const auto code = p.wait(20s);
     ASSERT_TRUE(code) << p.err();
