@@ -219,10 +219,13 @@ wsp::expected<one_run> run_once(const load_options& o, std::uint64_t connections
         }
         drain_seconds(run, out.timeline, &errors, false, progress);
         if (cl.stop_requested()) {
-            out.interrupted = true;
             break;
         }
     }
+    // Asked here, not only in the loop: after SIGINT the reactors cancel everything and finish at
+    // once, so the loop can end on `finished` without having seen the stop (the run then reported
+    // "not interrupted" and exited 0). Only a signal requests the stop before join() does.
+    out.interrupted = cl.stop_requested();
     cl.join();
     drain_seconds(run, out.timeline, &errors, true, progress);
     out.elapsed_s = static_cast<double>(rt::mono_now() - run.start_ns) / 1e9;
