@@ -29,23 +29,6 @@ rt::task<bool> send_all(session_env* env, Pipe* pipe, std::span<const std::uint8
     co_return r.res >= 0 && static_cast<std::size_t>(r.res) == data.size();
 }
 
-// The server closes first: FIN, then read until the client's FIN (bounded) so unread bytes do not
-// turn the close into a RST that could overtake the GOAWAY.
-template <class Pipe> rt::task<void> finish(session_env* env, Pipe* pipe)
-{
-    co_await pipe->shutdown_send();
-    if (!env->stopping) {
-        const rt::deadline until = rt::deadline::after(env->limits.close_timeout);
-        for (;;) {
-            auto c = co_await pipe->recv(until);
-            if (!c.is_data()) {
-                break;
-            }
-        }
-    }
-    co_await pipe->close(rt::close_mode::graceful);
-}
-
 h2_limits limits_of(const session_env& env) noexcept
 {
     h2_limits l;
@@ -111,7 +94,7 @@ template <byte_pipe Pipe> rt::task<void> serve_h2(session_env* env, Pipe* pipe, 
             conv.say_goodbye();
         }
     }
-    co_await finish(env, pipe);
+    co_await close_first(env, pipe); // after the GOAWAY
 }
 
 template rt::task<void> serve_h2<tcp_pipe>(session_env* env, tcp_pipe* pipe, pooled_buffer received);

@@ -39,18 +39,6 @@ enum class timer_kind : std::uint8_t {
 // gets ENHANCE_YOUR_CALM.
 constexpr std::size_t max_delayed_replies = 256;
 
-// RFC 6455 §7.4.1: 1007 for invalid UTF-8, 1009 for a message too big, 1002 for other errors.
-std::uint16_t close_code_for(wsp::error e) noexcept
-{
-    if (e == ws::errc::invalid_utf8 || e == ws::errc::close_reason_invalid_utf8) {
-        return 1007;
-    }
-    if (e == ws::errc::message_too_large) {
-        return 1009;
-    }
-    return 1002;
-}
-
 std::int64_t after(std::int64_t now_ns, std::chrono::milliseconds d) noexcept
 {
     return now_ns + static_cast<std::int64_t>(d.count()) * 1'000'000;

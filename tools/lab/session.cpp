@@ -25,6 +25,20 @@
 #include "ws/frame.h"
 
 namespace wsp::lab {
+
+// RFC 6455 §7.4.1: 1007 for data inconsistent with the message type (invalid UTF-8), 1009 for a
+// message too big to process, 1002 for every other protocol error.
+std::uint16_t close_code_for(wsp::error e) noexcept
+{
+    if (e == ws::errc::invalid_utf8 || e == ws::errc::close_reason_invalid_utf8) {
+        return 1007;
+    }
+    if (e == ws::errc::message_too_large) {
+        return 1009;
+    }
+    return 1002;
+}
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -87,24 +101,6 @@ rt::task<head_read> read_head(session_env* env, Pipe* pipe, std::vector<std::uin
     }
 }
 
-// Server closes first (RFC 6455 §7.1.1, and a plain HTTP answer with Connection: close): FIN,
-// then read until the client's FIN (bounded) so unread bytes do not turn the close into a RST.
-template <class Pipe>
-rt::task<void> close_first(session_env* env, Pipe* pipe)
-{
-    co_await pipe->shutdown_send();
-    if (!env->stopping) {
-        const rt::deadline until = rt::deadline::after(env->limits.close_timeout);
-        for (;;) {
-            auto c = co_await pipe->recv(until);
-            if (!c.is_data()) {
-                break;
-            }
-        }
-    }
-    co_await pipe->close(rt::close_mode::graceful);
-}
-
 template <class Pipe>
 rt::task<bool> send_bytes(session_env* env, Pipe* pipe, std::span<const std::uint8_t> data)
 {
@@ -122,19 +118,6 @@ rt::task<bool> pause(session_env* env, std::uint32_t ms)
     }
     const rt::io_result r = co_await rt::sleep_op(*env->reactor, std::chrono::milliseconds(ms));
     co_return r.res == 0 && !env->stopping;
-}
-
-// RFC 6455 §7.4.1: 1007 for data inconsistent with the message type (invalid UTF-8), 1009 for a
-// message too big to process, 1002 for every other protocol error.
-std::uint16_t close_code_for(wsp::error e) noexcept
-{
-    if (e == ws::errc::invalid_utf8 || e == ws::errc::close_reason_invalid_utf8) {
-        return 1007;
-    }
-    if (e == ws::errc::message_too_large) {
-        return 1009;
-    }
-    return 1002;
 }
 
 struct ws_params {

@@ -10,6 +10,7 @@
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/task.h"
 #include "h2/session.h"
+#include "proto/error.h"
 #include "tools/lab/buffer_pool.h"
 #include "tools/lab/pipe.h"
 
@@ -59,5 +60,27 @@ template <byte_pipe Pipe>
 [[nodiscard]] rt::task<void> serve_connection(session_env* env, Pipe* pipe);
 
 extern template rt::task<void> serve_connection<tcp_pipe>(session_env* env, tcp_pipe* pipe);
+
+// The close code a server sends when it fails a WebSocket connection for decoder error `e`.
+[[nodiscard]] std::uint16_t close_code_for(wsp::error e) noexcept;
+
+// Server closes first (RFC 6455 §7.1.1; also a plain HTTP answer with Connection: close, and an
+// HTTP/2 connection after its GOAWAY): FIN, then read until the client's FIN (bounded) so unread
+// bytes do not turn the close into a RST that could overtake what was sent last.
+template <byte_pipe Pipe>
+rt::task<void> close_first(session_env* env, Pipe* pipe)
+{
+    co_await pipe->shutdown_send();
+    if (!env->stopping) {
+        const rt::deadline until = rt::deadline::after(env->limits.close_timeout);
+        for (;;) {
+            auto c = co_await pipe->recv(until);
+            if (!c.is_data()) {
+                break;
+            }
+        }
+    }
+    co_await pipe->close(rt::close_mode::graceful);
+}
 
 } // namespace wsp::lab
