@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/load/errc.h"
+#include "proto/blanks.h"
 
 namespace wsp::load {
 namespace {
@@ -15,16 +16,7 @@ constexpr std::array metrics = {metric::connect, metric::tls, metric::upgrade, m
                                 metric::rtt};
 constexpr std::string_view example = " (e.g. upgrade_p99<250ms)";
 
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
+using proto::trim_blanks;
 
 // A plain decimal number: digits with at most one '.', no sign, exponent or hex.
 bool parse_decimal(std::string_view s, double& out) noexcept
@@ -81,7 +73,7 @@ wsp::expected<slo_spec> refuse(std::string* why, std::string sentence)
 
 wsp::expected<slo_spec> parse_slo(std::string_view text, std::string* why)
 {
-    const auto whole = trim(text);
+    const auto whole = trim_blanks(text);
     const auto quoted = "'" + std::string(whole) + "'";
     const auto lt = whole.find('<');
     if (whole.empty()) {
@@ -90,8 +82,8 @@ wsp::expected<slo_spec> parse_slo(std::string_view text, std::string* why)
     if (lt == std::string_view::npos) {
         return refuse(why, "SLO " + quoted + " has no '<' bound" + std::string(example));
     }
-    const auto left = trim(whole.substr(0, lt));
-    auto right = trim(whole.substr(lt + 1));
+    const auto left = trim_blanks(whole.substr(0, lt));
+    auto right = trim_blanks(whole.substr(lt + 1));
     if (right.starts_with("=")) {
         return refuse(why, "SLO " + quoted + ": only '<' is supported, not '<='" + std::string(example));
     }

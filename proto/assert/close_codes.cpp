@@ -3,23 +3,16 @@
 
 #include <charconv>
 
+#include "proto/blanks.h"
+
 namespace wsp::proto::assertion {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
+using proto::trim_blanks;
 
 bool parse_code(std::string_view s, std::uint16_t& out) noexcept
 {
-    s = trim(s);
+    s = trim_blanks(s);
     unsigned v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     // RFC 6455 §7.4.2: codes below 1000 are unused; 5000 and above are outside the registry.
@@ -38,7 +31,7 @@ checked<close_code_set> close_code_set::parse(std::string_view text)
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const std::size_t comma = std::min(text.find(',', pos), text.size());
-        const std::string_view item = trim(text.substr(pos, comma - pos));
+        const std::string_view item = trim_blanks(text.substr(pos, comma - pos));
         pos = comma + 1;
         const std::size_t dash = item.find('-');
         range r{};
