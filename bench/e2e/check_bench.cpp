@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/e2e/bench_engine.h"
 #include "engine/dns/client.h"
 #include "engine/probe/check.h"
 #include "engine/runtime/clock.h"
@@ -144,28 +145,14 @@ int main(int argc, char** argv)
                      opts ? "bad numbers" : opts.error().c_str());
         return 3;
     }
-    wsp::rt::reactor_config cfg;
-    cfg.buffer_count = 4096;
-    std::string why;
-    auto reactor = wsp::rt::reactor::create(cfg, &why);
-    if (!reactor) {
-        std::fprintf(stderr, "check_bench: %s\n", why.c_str());
+    // The TLS suite is pinned, so the baseline and the probe negotiate the same one.
+    auto engine = wsp::bench::start_bench_engine("check_bench", opts->spec);
+    if (!engine) {
         return 3;
     }
-    auto dns = wsp::dns::client::create(**reactor, {});
-    if (!dns) {
-        return 3;
-    }
-    std::optional<wsp::tls::context> tls_ctx;
-    if (opts->spec.url.secure) {
-        // Pinned so the baseline and the probe negotiate the same suite.
-        auto ctx = wsp::cli::make_client_tls_context(opts->spec.tls, "TLS_AES_128_GCM_SHA256");
-        if (!ctx) {
-            std::fprintf(stderr, "check_bench: %s\n", ctx.error().c_str());
-            return 3;
-        }
-        tls_ctx.emplace(std::move(*ctx));
-    }
+    auto& reactor = engine->reactor;
+    auto& dns = engine->dns;
+    auto& tls_ctx = engine->tls;
     double baseline_us = -1;
     if (baseline && tls_ctx) {
         (void)openssl_baseline(*tls_ctx, opts->spec.url, 50); // warm-up
@@ -173,22 +160,22 @@ int main(int argc, char** argv)
     }
     wsp::tls::session_cache cache(64);
     wsp::http1::openssl_entropy entropy;
-    wsp::probe::probe_env env{reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
+    wsp::probe::probe_env env{reactor.get(), dns.get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
 
     // Warm-up: frame pools, buffer ring, OpenSSL's RNG.
     totals warm;
     {
         wsp::proto::check_spec spec = opts->spec;
-        auto d2 = wsp::dns::client::create(**reactor, {});
-        wsp::probe::probe_env wenv{reactor->get(), d2->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
-        wsp::rt::sync_wait(**reactor, run_all(wenv, &spec, std::min<std::size_t>(checks / 10 + 1, 200),
+        auto d2 = wsp::dns::client::create(*reactor, {});
+        wsp::probe::probe_env wenv{reactor.get(), d2->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
+        wsp::rt::sync_wait(*reactor, run_all(wenv, &spec, std::min<std::size_t>(checks / 10 + 1, 200),
                                               std::min<std::size_t>(concurrency, 50), &warm));
     }
     rusage before{};
     ::getrusage(RUSAGE_SELF, &before);
     const auto t0 = wsp::rt::mono_now();
     totals t;
-    wsp::rt::sync_wait(**reactor, run_all(env, &opts->spec, checks, concurrency, &t));
+    wsp::rt::sync_wait(*reactor, run_all(env, &opts->spec, checks, concurrency, &t));
     const auto t1 = wsp::rt::mono_now();
     rusage after{};
     ::getrusage(RUSAGE_SELF, &after);

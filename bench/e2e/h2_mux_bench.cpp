@@ -22,6 +22,7 @@
 #include "engine/probe/h2_mux.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/reactor.h"
+#include "bench/e2e/bench_engine.h"
 #include "tools/cli/check_options.h"
 #include "tools/cli/tls_context.h"
 
@@ -154,37 +155,23 @@ int main(int argc, char** argv)
                      !opts ? opts.error().c_str() : "bad numbers, or no --http2");
         return 3;
     }
-    wsp::rt::reactor_config cfg;
-    cfg.buffer_count = 4096;
-    std::string why;
-    auto reactor = wsp::rt::reactor::create(cfg, &why);
-    if (!reactor) {
-        std::fprintf(stderr, "h2_mux_bench: %s\n", why.c_str());
+    auto engine = wsp::bench::start_bench_engine("h2_mux_bench", opts->spec);
+    if (!engine) {
         return 3;
     }
-    auto dns = wsp::dns::client::create(**reactor, {});
-    if (!dns) {
-        return 3;
-    }
-    std::optional<wsp::tls::context> tls_ctx;
-    if (opts->spec.url.secure) {
-        auto ctx = wsp::cli::make_client_tls_context(opts->spec.tls, "TLS_AES_128_GCM_SHA256");
-        if (!ctx) {
-            std::fprintf(stderr, "h2_mux_bench: %s\n", ctx.error().c_str());
-            return 3;
-        }
-        tls_ctx.emplace(std::move(*ctx));
-    }
+    auto& reactor = engine->reactor;
+    auto& dns = engine->dns;
+    const auto& tls_ctx = engine->tls;
     wsp::tls::session_cache cache(64);
     wsp::http1::openssl_entropy entropy;
     const wsp::probe::probe_env env{
-        reactor->get(), dns->get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
+        reactor.get(), dns.get(), &entropy, false, tls_ctx ? &*tls_ctx : nullptr, &cache, {}};
     const auto& spec = opts->spec;
 
     // Warm-up: frame pools, buffer ring, OpenSSL's RNG, the front end's backend connections.
-    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
+    (void)measure(*reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
                   std::min<std::size_t>(concurrency, 50), 0);
-    (void)measure(**reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
+    (void)measure(*reactor, env, spec, std::min<std::size_t>(checks / 10 + 1, 200),
                   std::min<std::size_t>(concurrency, 50), k);
 
     std::vector<double> cpu[2];
@@ -194,7 +181,7 @@ int main(int argc, char** argv)
     for (std::size_t rep = 1; rep <= reps; ++rep) {
         for (int mode = 0; mode < 2; ++mode) {
             const std::size_t mode_k = mode == 0 ? 0 : k;
-            const sample s = measure(**reactor, env, spec, checks, concurrency, mode_k);
+            const sample s = measure(*reactor, env, spec, checks, concurrency, mode_k);
             cpu[mode].push_back(s.cpu_us_per_check);
             rate[mode].push_back(s.checks_per_s);
             std::printf(
@@ -208,7 +195,7 @@ int main(int argc, char** argv)
             failed = failed || s.t.down != 0 || s.t.not_h2 != 0;
         }
     }
-    wsp::rt::sync_wait(**reactor, (*dns)->close());
+    wsp::rt::sync_wait(*reactor, dns->close());
     for (int mode = 0; mode < 2; ++mode) {
         std::printf("median mode=%s url=%s checks_per_s=%.0f cpu_us_per_check=%.1f (of %zu reps)\n",
                     names[mode], spec.url.text().c_str(), median(rate[mode]), median(cpu[mode]), reps);
