@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tests/integration/net_util.h"
+#include "tests/integration/nghttpx_front.h"
 #include "tests/integration/tls_harness.h"
 
 namespace {
@@ -69,17 +70,9 @@ class split_front {
 public:
     split_front(behaviour http1, behaviour h2) : http1_(std::move(http1)), h2_(std::move(h2))
     {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::listen(listener_, 8) != 0 ||
-            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-            throw std::runtime_error("split_front: cannot listen on 127.0.0.1");
-        }
-        port_ = ntohs(a.sin_port);
+        const loopback_listener l = listen_loopback(8, "split_front");
+        listener_ = l.fd;
+        port_ = l.port;
         acceptor_ = std::thread([this] { accept_loop(); });
     }
     split_front(const split_front&) = delete;
@@ -349,47 +342,7 @@ TEST(compare_transports, http2_off_or_prefer_is_a_usage_error)
     }
 }
 
-class compare_nghttpx : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (::access(nghttpx_, X_OK) != 0) {
-            GTEST_SKIP() << "nghttpx is not installed (tools/scripts/setup.sh --test installs nghttp2-proxy)";
-        }
-        lab_ = std::make_unique<tls_lab>();
-        port_ = free_port();
-        h2c_port_ = free_port();
-        char tmpl[] = "/tmp/wsprobe-compare-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        const std::string plain = lab_->plain_authority();
-        server_ = std::make_unique<child_process>(std::vector<std::string>{
-            nghttpx_, "--conf=/dev/null", "--frontend=127.0.0.1," + std::to_string(port_),
-            "--frontend=127.0.0.1," + std::to_string(h2c_port_) + ";no-tls",
-            "--backend=127.0.0.1," + plain.substr(plain.rfind(':') + 1), "--no-ocsp", "--workers=1",
-            "--errorlog-file=" + (dir_ / "error.log").string(),
-            "--accesslog-file=" + (dir_ / "access.log").string(), lab_->file("nginx-key.pem"),
-            lab_->file("nginx.pem")});
-        ASSERT_TRUE(wait_for_port(port_, 10s)) << "nghttpx did not start: " << server_->err();
-        ASSERT_TRUE(wait_for_port(h2c_port_, 10s)) << "nghttpx did not open its h2c port: " << server_->err();
-    }
-    void TearDown() override
-    {
-        server_.reset();
-        lab_.reset();
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-    }
-
-    const char* nghttpx_ = "/usr/sbin/nghttpx";
-    std::unique_ptr<tls_lab> lab_;
-    std::uint16_t port_ = 0;
-    std::uint16_t h2c_port_ = 0;
-    std::filesystem::path dir_;
-    std::unique_ptr<child_process> server_;
-};
+class compare_nghttpx : public nghttpx_front {};
 
 TEST_F(compare_nghttpx, extended_connect_and_http1_both_up_over_tls)
 {

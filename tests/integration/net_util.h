@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 namespace wsp::test {
 
@@ -56,6 +58,31 @@ private:
     int fd_ = -1;
     std::uint16_t port_ = 0;
 };
+
+// A TCP socket listening on 127.0.0.1 at a port the kernel chose, for the tests' own loopback
+// servers; throws std::runtime_error naming `who` when it cannot.
+struct loopback_listener {
+    int fd = -1;
+    std::uint16_t port = 0;
+};
+inline loopback_listener listen_loopback(int backlog, const std::string& who)
+{
+    loopback_listener l;
+    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (l.fd < 0 || ::bind(l.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l.fd, backlog) != 0 ||
+        ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        if (l.fd >= 0) {
+            ::close(l.fd);
+        }
+        throw std::runtime_error(who + ": cannot listen on 127.0.0.1");
+    }
+    l.port = ntohs(a.sin_port);
+    return l;
+}
 
 // Polls until a TCP connect to 127.0.0.1:port succeeds, or the timeout passes.
 inline bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/integration/net_util.h"
+#include "tests/integration/nghttpx_front.h"
 #include "tests/integration/tls_harness.h"
 
 namespace {
@@ -32,47 +33,9 @@ std::string negotiated(const check_json& c, const char* field)
     return std::string(v);
 }
 
-class nghttpx_interop : public ::testing::Test {
+class nghttpx_interop : public nghttpx_front {
 protected:
-    void SetUp() override
-    {
-        if (::access(nghttpx_, X_OK) != 0) {
-            GTEST_SKIP() << "nghttpx is not installed (tools/scripts/setup.sh --test installs nghttp2-proxy)";
-        }
-        lab_ = std::make_unique<tls_lab>();
-        port_ = free_port();
-        h2c_port_ = free_port();
-        char tmpl[] = "/tmp/wsprobe-nghttpx-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        const std::string plain = lab_->plain_authority();
-        const std::string backend = "--backend=127.0.0.1," + plain.substr(plain.rfind(':') + 1);
-        server_ = std::make_unique<child_process>(std::vector<std::string>{
-            nghttpx_, "--conf=/dev/null", "--frontend=127.0.0.1," + std::to_string(port_),
-            "--frontend=127.0.0.1," + std::to_string(h2c_port_) + ";no-tls", backend, "--no-ocsp",
-            "--workers=1", "--errorlog-file=" + (dir_ / "error.log").string(),
-            "--accesslog-file=" + (dir_ / "access.log").string(), lab_->file("nginx-key.pem"),
-            lab_->file("nginx.pem")});
-        ASSERT_TRUE(wait_for_port(port_, 10s)) << "nghttpx did not start: " << server_->err();
-        ASSERT_TRUE(wait_for_port(h2c_port_, 10s)) << "nghttpx did not open its h2c port: " << server_->err();
-    }
-    void TearDown() override
-    {
-        server_.reset();
-        lab_.reset();
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-    }
     [[nodiscard]] std::string url() const { return "wss://127.0.0.1:" + std::to_string(port_) + "/echo"; }
-
-    const char* nghttpx_ = "/usr/sbin/nghttpx";
-    std::unique_ptr<tls_lab> lab_;
-    std::uint16_t port_ = 0;
-    std::uint16_t h2c_port_ = 0; // cleartext frontend: h2c by prior knowledge (RFC 9113 §3.3)
-    std::filesystem::path dir_;
-    std::unique_ptr<child_process> server_;
 };
 
 TEST_F(nghttpx_interop, require_is_up_over_h2_with_an_echo_round_trip)
@@ -138,16 +101,9 @@ public:
     scripted_h2c(std::vector<std::uint8_t> settings, std::vector<std::uint8_t> answer)
         : settings_(std::move(settings)), answer_(std::move(answer))
     {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 4) != 0 ||
-            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-            throw std::runtime_error("scripted_h2c: cannot listen on 127.0.0.1");
-        }
-        port_ = ntohs(a.sin_port);
+        const loopback_listener l = listen_loopback(4, "scripted_h2c");
+        listener_ = l.fd;
+        port_ = l.port;
         thread_ = std::thread([this] { serve(); });
     }
     scripted_h2c(const scripted_h2c&) = delete;

@@ -27,6 +27,7 @@
 #include "http1/key.h"
 #include "proto/url.h"
 #include "tests/engine/runtime/rt_test_support.h"
+#include "tests/integration/net_util.h"
 #include "tls/cert_gen.h"
 #include "tls/context.h"
 #include "tls/session.h"
@@ -64,17 +65,9 @@ public:
     explicit h2c_ws_server(wsp::h2::server_options opts = {}, const wsp::tls::context* tls = nullptr)
         : opts_(opts), tls_(tls)
     {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::listen(listener_, 16) != 0 ||
-            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-            throw std::runtime_error("h2c_ws_server: cannot listen on 127.0.0.1");
-        }
-        port_ = ntohs(a.sin_port);
+        const wsp::test::loopback_listener l = wsp::test::listen_loopback(16, "h2c_ws_server");
+        listener_ = l.fd;
+        port_ = l.port;
         thread_ = std::thread([this] { run(); });
     }
     h2c_ws_server(const h2c_ws_server&) = delete;
