@@ -7,17 +7,9 @@
 #include <string_view>
 
 #include "engine/load/histogram.h"
+#include "tests/fuzz/fuzz_check.h"
 
-namespace {
-
-void check(bool ok)
-{
-    if (!ok) {
-        std::abort();
-    }
-}
-
-} // namespace
+using wsp::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

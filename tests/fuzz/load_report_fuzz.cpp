@@ -12,15 +12,11 @@
 
 #include "engine/load/report.h"
 #include "tests/engine/load/html_check.h"
+#include "tests/fuzz/fuzz_check.h"
+
+using wsp::fuzz::check;
 
 namespace {
-
-void check(bool ok)
-{
-    if (!ok) {
-        std::abort();
-    }
-}
 
 // Reads little-endian integers off the front of the input, zero when it runs out.
 struct reader {

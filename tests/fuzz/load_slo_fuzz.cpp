@@ -8,17 +8,9 @@
 #include <string_view>
 
 #include "engine/load/driver.h"
+#include "tests/fuzz/fuzz_check.h"
 
-namespace {
-
-void check(bool ok)
-{
-    if (!ok) {
-        std::abort();
-    }
-}
-
-} // namespace
+using wsp::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -10,15 +10,11 @@
 
 #include "proto/presets/app.h"
 #include "proto/presets/mqtt_codec.h"
+#include "tests/fuzz/fuzz_check.h"
+
+using wsp::fuzz::check;
 
 namespace {
-
-void check(bool ok)
-{
-    if (!ok) {
-        std::abort();
-    }
-}
 
 void check_step(const wsp::proto::app::step& s)
 {

@@ -7,19 +7,15 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/ws/reference.h"
 #include "ws/close.h"
 #include "ws/frame.h"
 #include "ws/utf8.h"
 
-namespace {
+using wsp::fuzz::check;
 
-void check(bool ok)
-{
-    if (!ok) {
-        std::abort();
-    }
-}
+namespace {
 
 // First offending index (or size when none) and end-on-boundary, over the given chunk size.
 std::pair<std::size_t, bool> incremental(std::span<const std::uint8_t> s, std::size_t step)
