@@ -8,18 +8,7 @@ namespace {
 
 using namespace wsp::test;
 
-class check_lab : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { lab_ = new lab_server(); }
-    static void TearDownTestSuite()
-    {
-        delete lab_;
-        lab_ = nullptr;
-    }
-    static std::string url(const std::string& path) { return lab_->url(path); }
-    static lab_server* lab_;
-};
-lab_server* check_lab::lab_ = nullptr;
+class check_lab : public lab_suite<check_lab> {};
 
 struct expectation {
     const char* status;

@@ -14,18 +14,7 @@ namespace {
 
 using namespace wsp::test;
 
-class fleet_run : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { lab_ = new lab_server(); }
-    static void TearDownTestSuite()
-    {
-        delete lab_;
-        lab_ = nullptr;
-    }
-    static std::string url(const std::string& path) { return lab_->url(path); }
-    static lab_server* lab_;
-};
-lab_server* fleet_run::lab_ = nullptr;
+class fleet_run : public lab_suite<fleet_run> {};
 
 // A master key for the tests (base64 of 32 bytes) and a value sealed under it elsewhere would be
 // fixed text; sealing through the CLI instead proves encrypt and run agree.

@@ -122,17 +122,7 @@ private:
     std::thread thread_;
 };
 
-class fleet_webhook : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { lab_ = new lab_server(); }
-    static void TearDownTestSuite()
-    {
-        delete lab_;
-        lab_ = nullptr;
-    }
-    static lab_server* lab_;
-};
-lab_server* fleet_webhook::lab_ = nullptr;
+class fleet_webhook : public lab_suite<fleet_webhook> {};
 
 std::string str(simdjson::dom::element e, const char* k)
 {

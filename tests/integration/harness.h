@@ -96,4 +96,19 @@ inline std::unique_ptr<check_json> check(std::vector<std::string> args)
     return c;
 }
 
+// A test suite sharing one lab for all its tests, started before the first and stopped after the
+// last: `class my_suite : public lab_suite<my_suite> {};` (each suite its own lab).
+template <class Suite>
+class lab_suite : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { lab_ = new lab_server(); }
+    static void TearDownTestSuite()
+    {
+        delete lab_;
+        lab_ = nullptr;
+    }
+    static std::string url(const std::string& path) { return lab_->url(path); }
+    static inline lab_server* lab_ = nullptr;
+};
+
 } // namespace wsp::test

@@ -16,18 +16,7 @@ namespace {
 
 using namespace wsp::test;
 
-class load_lab : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { lab_ = new lab_server(); }
-    static void TearDownTestSuite()
-    {
-        delete lab_;
-        lab_ = nullptr;
-    }
-    static std::string url(const std::string& path) { return lab_->url(path); }
-    static lab_server* lab_;
-};
-lab_server* load_lab::lab_ = nullptr;
+class load_lab : public lab_suite<load_lab> {};
 
 // One `wsprobe load ... --json` run, parsed.
 struct load_json {
